@@ -1,0 +1,167 @@
+/**
+ * The visitor's side: a chat widget's connection to /ws/widget/{widget}.
+ */
+
+import { FrontdeskClient } from './client.js';
+
+/**
+ * @typedef {import('./agent.js').WidgetStatusFrame} WidgetStatusFrame
+ *
+ * @typedef {object} VisitorConversation
+ * @property {string | null} id  null until the server names it
+ * @property {'starting' | 'queued' | 'assigned' | 'closed'} state
+ * @property {number | null} position  place in the queue, 1 = next
+ * @property {{id: string, name: string}[]} agents  the agents who joined
+ *
+ * @typedef {object} Storage  the part of the Web Storage API the widget uses
+ * @property {(key: string) => string | null} getItem
+ * @property {(key: string, value: string) => void} setItem
+ * @property {(key: string) => void} removeItem
+ *
+ * @typedef {import('./client.js').ClientOptions & {
+ *   widget: string,
+ *   visitor?: string,
+ *   storage?: Storage | null,
+ * }} WidgetOptions
+ */
+
+/** Where the visitor id of a widget is kept. @param {string} widget */
+export function visitorStorageKey(widget) {
+  return `frontdesk.visitor.${widget}`;
+}
+
+/** localStorage when this page may use it (sandboxed frames and some privacy modes may not). */
+function defaultStorage() {
+  try {
+    const storage = globalThis.localStorage;
+    if (!storage) return null;
+    storage.getItem('frontdesk.probe');
+    return storage;
+  } catch {
+    return null;
+  }
+}
+
+export class FrontdeskWidget extends FrontdeskClient {
+  /**
+   * @param {WidgetOptions} options  `widget`: the widget id; `visitor`: a visitor id to use
+   *   (default: the one kept in `storage`, localStorage by default, else one the server makes up)
+   */
+  constructor(options) {
+    if (!options.widget) throw new TypeError('FrontdeskWidget needs a widget id');
+    super(options, `/ws/widget/${encodeURIComponent(options.widget)}`);
+    this.widget = options.widget;
+    this.storage = options.storage === undefined ? defaultStorage() : options.storage;
+    this.storageKey = visitorStorageKey(options.widget);
+    /** @type {string | null} */
+    this.visitor = options.visitor ?? this._readVisitor();
+    /** @type {WidgetStatusFrame | null} */
+    this.status = null;
+    /** @type {VisitorConversation | null} */
+    this.conversation = null;
+    /** @type {string | undefined | null} text of a conversation asked for while disconnected */
+    this._pendingStart = null;
+  }
+
+  /** True when the widget is online (agents can be reached). */
+  get isOnline() {
+    return this.status?.status === 'online';
+  }
+
+  hello() {
+    return this.visitor ? { type: 'hello', visitor: this.visitor } : { type: 'hello' };
+  }
+
+  /**
+   * Start a conversation (sent now when connected, else on the next welcome).
+   * @param {string} [text]  the visitor's first message
+   * @returns {boolean} whether it was sent now
+   */
+  startConversation(text) {
+    this.conversation = { id: null, state: 'starting', position: null, agents: [] };
+    const frame = text ? { type: 'conversation.start', text } : { type: 'conversation.start' };
+    if (this.send(frame)) {
+      this._pendingStart = null;
+      return true;
+    }
+    this._pendingStart = text ?? '';
+    return false;
+  }
+
+  handleWelcome(frame) {
+    this.visitor = frame.visitor ?? this.visitor;
+    this._writeVisitor(this.visitor);
+    this.status = frame.widget ?? null;
+    if (this._pendingStart !== null) {
+      const text = this._pendingStart;
+      this._pendingStart = null;
+      queueMicrotask(() => this.startConversation(text || undefined));
+    }
+  }
+
+  handleEarlyError(frame) {
+    // A visitor id the server will not take (a tampered store): forget it and say hello anew.
+    if (frame.code === 'bad_field' && this.visitor) {
+      this.visitor = null;
+      this._forgetVisitor();
+      this._write(this.hello());
+    }
+  }
+
+  handleFrame(frame) {
+    const c = this.conversation;
+    switch (frame.type) {
+      case 'widget.status':
+        this.status = frame;
+        break;
+      case 'conversation.queued':
+        this.conversation = {
+          id: frame.conversation, state: 'queued', position: frame.position ?? null,
+          agents: c?.id === frame.conversation ? c.agents : [],
+        };
+        break;
+      case 'conversation.joined': {
+        const same = c && (c.id === frame.conversation || c.id === null);
+        const agents = same ? [...c.agents] : [];
+        for (const a of frame.agents ?? []) {
+          if (!agents.some((b) => b.id === a.id)) agents.push(a);
+        }
+        this.conversation = { id: frame.conversation, state: 'assigned', position: null, agents };
+        break;
+      }
+      case 'conversation.closed':
+        if (!c || c.id === frame.conversation || c.id === null) {
+          this.conversation = {
+            id: frame.conversation, state: 'closed', position: null, agents: c?.agents ?? [],
+          };
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  _readVisitor() {
+    try {
+      return this.storage?.getItem(this.storageKey) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  _writeVisitor(visitor) {
+    try {
+      if (visitor) this.storage?.setItem(this.storageKey, visitor);
+    } catch {
+      // storage full or forbidden: the visitor just gets a new id next time
+    }
+  }
+
+  _forgetVisitor() {
+    try {
+      this.storage?.removeItem(this.storageKey);
+    } catch {
+      // nothing kept, nothing to forget
+    }
+  }
+}

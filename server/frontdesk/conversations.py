@@ -1,0 +1,84 @@
+"""Use case: start, route, queue and close conversations (contract: Routing).
+
+The decision and its record are one store step (`start_conversation`, `assign_queued`,
+`close_conversation`); this module only turns what the store did into frames.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from frontdesk.core import frames
+from frontdesk.core.errors import ErrorCode, FrameError
+from frontdesk.core.events import Event
+from frontdesk.core.model import ConversationState
+from frontdesk.store.base import CloseResult, Conversation, QueueChange, StartResult
+
+if TYPE_CHECKING:
+    from frontdesk.node import Node
+
+
+def new_conversation_id() -> str:
+    return secrets.token_urlsafe(16)  # 22 characters of [A-Za-z0-9_-], 128 random bits
+
+
+class Conversations:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    async def start(self, account: str, widget: str, visitor: str,
+                    text: str | None) -> StartResult | None:
+        now = self.node.clock().timestamp()
+        result = await self.node.store.start_conversation(
+            account, widget, new_conversation_id(), visitor, text, now)
+        if result is not None:
+            await self._announce(result.conversation, to_agents=not result.existing)
+        return result
+
+    async def close(self, conversation: str, by_account: str | None = None) -> CloseResult | None:
+        """Close it; `by_account` is the closing agent's account (None: the back office)."""
+        store = self.node.store
+        if by_account is not None:
+            record = await store.get_conversation(conversation)
+            if record is None:
+                raise FrameError(ErrorCode.BAD_FIELD, "unknown conversation")
+            if record.account != by_account:
+                raise FrameError(ErrorCode.FORBIDDEN, "the conversation belongs to another account")
+        result = await store.close_conversation(conversation, self.node.clock().timestamp())
+        if result is None:
+            if by_account is not None:
+                raise FrameError(ErrorCode.BAD_FIELD, "unknown conversation")
+            return None
+        if result.was_open:
+            closed = result.conversation
+            await store.publish(Event(
+                closed.account, frames.conversation_closed(closed.id),
+                agents=tuple(a.id for a in closed.agents), visitor=(closed.widget, closed.visitor),
+                at=self.node.clock().timestamp()))
+            await self._announce_queue(closed.account, result.queue)
+        return result
+
+    async def assign_queued(self, account: str) -> None:
+        change = await self.node.store.assign_queued(account, self.node.clock().timestamp())
+        await self._announce_queue(account, change)
+
+    async def _announce_queue(self, account: str, change: QueueChange) -> None:
+        for conversation in change.assigned:
+            await self._announce(conversation, to_agents=True)
+        for conversation in change.moved:
+            await self._announce(conversation, to_agents=False)
+
+    async def _announce(self, conversation: Conversation, *, to_agents: bool) -> None:
+        """joined to its agents and visitor, or queued (with position) to the visitor."""
+        visitor = (conversation.widget, conversation.visitor)
+        at = self.node.clock().timestamp()
+        if conversation.state is ConversationState.ASSIGNED:
+            payload = frames.conversation_joined(conversation.id, conversation.widget,
+                                                 conversation.visitor, conversation.agents)
+            agents = tuple(a.id for a in conversation.agents) if to_agents else ()
+            await self.node.store.publish(Event(conversation.account, payload, agents=agents,
+                                                visitor=visitor, at=at))
+        elif conversation.state is ConversationState.QUEUED and conversation.position is not None:
+            payload = frames.conversation_queued(conversation.id, conversation.position)
+            await self.node.store.publish(Event(conversation.account, payload, visitor=visitor, at=at))

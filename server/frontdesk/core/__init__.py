@@ -1,0 +1,1 @@
+"""Pure logic: no I/O, no asyncio, no clock reads. Whatever depends on "now" takes it."""

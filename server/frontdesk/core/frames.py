@@ -1,0 +1,63 @@
+"""Builders for every server frame: each payload shape is written once, here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from frontdesk.core.errors import ErrorCode
+from frontdesk.core.model import AgentRef, AgentState
+
+
+def agent_status(agent: AgentState) -> dict[str, Any]:
+    return {
+        "type": "agent.status", "agent": agent.id, "name": agent.name,
+        "status": agent.status.value, "connected": agent.is_connected,
+        "available": agent.is_available,
+    }
+
+
+def agent_listing(agent: AgentState) -> dict[str, Any]:
+    """One row of GET /api/v1/accounts/{account}/agents."""
+    return {
+        "id": agent.id, "name": agent.name, "status": agent.status.value,
+        "connected": agent.is_connected, "available": agent.is_available,
+        "conversations": agent.conversations,
+    }
+
+
+def agent_welcome(session: str, heartbeat: float, me: AgentState, team: Iterable[AgentState],
+                  widgets: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "welcome", "session": session, "heartbeat": heartbeat,
+        "agent": {"id": me.id, "name": me.name, "status": me.status.value},
+        "team": [agent_status(a) for a in team], "widgets": list(widgets),
+    }
+
+
+def widget_welcome(session: str, heartbeat: float, visitor: str,
+                   widget_status: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "welcome", "session": session, "heartbeat": heartbeat, "visitor": visitor,
+            "widget": widget_status}
+
+
+def pong() -> dict[str, Any]:
+    return {"type": "pong"}
+
+
+def error(code: ErrorCode, message: str) -> dict[str, Any]:
+    return {"type": "error", "code": code.value, "message": message}
+
+
+def conversation_joined(conversation: str, widget: str, visitor: str,
+                        agents: Iterable[AgentRef]) -> dict[str, Any]:
+    return {"type": "conversation.joined", "conversation": conversation, "widget": widget,
+            "visitor": visitor, "agents": [a.to_wire() for a in agents]}
+
+
+def conversation_queued(conversation: str, position: int) -> dict[str, Any]:
+    return {"type": "conversation.queued", "conversation": conversation, "position": position}
+
+
+def conversation_closed(conversation: str) -> dict[str, Any]:
+    return {"type": "conversation.closed", "conversation": conversation}

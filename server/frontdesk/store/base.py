@@ -1,0 +1,178 @@
+"""The Store protocol: every piece of state that several processes must agree on.
+
+Each method is one atomic step: the in-process store runs it without yielding to the event
+loop, the Redis store runs it as one Lua script (or one MULTI). Every method may raise
+StoreUnavailable. "Survives a restart" below means a restart of every server process with
+the Redis store; the in-process store keeps nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from frontdesk.core.events import Event
+from frontdesk.core.model import AgentRef, AgentState, AgentStatus, ConversationState
+from frontdesk.core.settings import WidgetSettings
+
+EventHandler = Callable[[Event], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """The account's agents at one instant, with the account's version at that instant.
+
+    The version grows with every change of anything a widget's or agent's status is computed
+    from (settings, agent status, connections), so a result computed from an older snapshot
+    can be told apart from a newer one when publishing.
+    """
+
+    version: int
+    agents: tuple[AgentState, ...]
+
+    @property
+    def is_anyone_available(self) -> bool:
+        return any(a.is_available for a in self.agents)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: str
+    account: str
+    widget: str
+    visitor: str
+    state: ConversationState
+    agents: tuple[AgentRef, ...] = ()
+    position: int | None = None  # 1-based place in the account's queue, when queued
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StartResult:
+    conversation: Conversation
+    existing: bool  # the visitor already had an open conversation on this widget
+
+
+@dataclass(frozen=True, slots=True)
+class QueueChange:
+    """What one queue-moving step did: conversations assigned, and the new positions."""
+
+    assigned: tuple[Conversation, ...] = ()
+    moved: tuple[Conversation, ...] = ()  # still queued, at a new position
+
+
+@dataclass(frozen=True, slots=True)
+class CloseResult:
+    conversation: Conversation
+    was_open: bool
+    queue: QueueChange
+
+
+class Store(Protocol):
+    # --- life -------------------------------------------------------------------------
+    async def open(self, on_event: EventHandler,
+                   on_reconnect: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Connect and start delivering every published event (of all processes) to on_event.
+
+        on_reconnect runs after the store came back from an outage (events in the gap are
+        lost), so the node can count its connections again and push what changed.
+        """
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers now."""
+
+    # --- widgets (survive a restart) ----------------------------------------------------
+    async def put_widget(self, widget: str, settings: WidgetSettings) -> bool:
+        """Store the whole settings document; True when the widget is new.
+
+        Raises WrongAccount, storing nothing, if the widget belongs to another account.
+        Bumps the account's version.
+        """
+
+    async def get_widget(self, widget: str) -> WidgetSettings | None: ...
+
+    async def delete_widget(self, widget: str) -> WidgetSettings | None:
+        """Remove the widget; returns what was stored, None if unknown. Bumps the version."""
+
+    async def list_widgets(self, account: str) -> dict[str, WidgetSettings]: ...
+
+    # --- agents (status survives a restart; connections die with their process) ----------
+    async def see_agent(self, account: str, agent: str, name: str) -> bool:
+        """Record that the account has this agent (and its latest name); True if first seen."""
+
+    async def set_agent_status(self, account: str, agent: str, status: AgentStatus) -> bool:
+        """Store the agent's chosen status; True if it changed. Bumps the version if so."""
+
+    async def team(self, account: str) -> Team:
+        """Every agent the account has seen, with status, connection and conversation counts."""
+
+    async def add_connection(self, account: str, agent: str, connection: str) -> None:
+        """Count a new live connection of this process for the agent. Bumps the version."""
+
+    async def end_connection(self, account: str, agent: str, connection: str,
+                             grace_until: float | None) -> None:
+        """Stop counting the connection now (None) or at grace_until (epoch seconds).
+
+        An ended connection in its grace still counts: the agent stays connected.
+        """
+
+    async def sweep(self, account: str, now: float) -> bool:
+        """Drop connections whose grace ended by `now`; True if any was dropped (by this call)."""
+
+    async def renew_node(self, now: float, ttl: float) -> None:
+        """This process is alive until now + ttl; its live connections count until then."""
+
+    async def sweep_nodes(self, now: float) -> list[str]:
+        """Drop the connections of processes whose liveness ran out; returns the accounts touched.
+
+        Each dropped connection is reported by exactly one caller, whichever process sweeps.
+        """
+
+    async def retire_node(self) -> list[str]:
+        """This process stops: connections it still counts stop now; returns accounts touched."""
+
+    async def accounts_in_grace(self) -> list[tuple[str, float]]:
+        """(account, earliest grace end) for every account with a connection in its grace."""
+
+    # --- publishing -----------------------------------------------------------------------
+    async def publish(self, event: Event) -> None:
+        """Deliver the event to every process's handler (this one's included)."""
+
+    async def publish_if_changed(self, account: str, stamp: tuple[int, float],
+                                 items: Sequence[tuple[str, Event]]) -> int:
+        """Publish each (subject, event) unless its subject's last payload is the same or newer.
+
+        A subject names what a payload describes ("widget:<id>", "agent:<id>") within the
+        account; `stamp` is (account version, computed-at time) of the snapshot the payloads
+        were computed from. An event is published when the stamp is newer than the subject's
+        last one and its payload differs, so however many processes notice a change, it
+        reaches each socket once. One atomic step for all items; returns how many went out.
+        """
+
+    async def forget_subject(self, account: str, subject: str) -> None:
+        """Drop a subject's last payload (a deleted widget)."""
+
+    # --- conversations (survive a restart) -------------------------------------------------
+    async def start_conversation(self, account: str, widget: str, conversation: str,
+                                 visitor: str, text: str | None, now: float) -> StartResult | None:
+        """Route and record a new conversation in one step (None if the widget is gone).
+
+        Uses the widget's current routing and capacity; queues it when nobody can take it or
+        when the account already has a queue (nothing overtakes). A visitor with an open
+        conversation on the widget gets that one back (`existing`).
+        """
+
+    async def close_conversation(self, conversation: str, now: float) -> CloseResult | None:
+        """Close it (None if unknown), free its agents' capacity and move the queue forward."""
+
+    async def assign_queued(self, account: str, now: float) -> QueueChange:
+        """Assign queued conversations strictly in order while their widgets' routing can."""
+
+    async def get_conversation(self, conversation: str) -> Conversation | None: ...
+
+    async def open_conversations(self, account: str) -> list[Conversation]:
+        """Assigned and queued conversations of the account (queue order for the queued)."""
+

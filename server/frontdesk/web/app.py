@@ -1,0 +1,68 @@
+"""`create_app`: builds everything, the node included, so apps can run side by side."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.routing import Mount, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from frontdesk.config import Settings
+from frontdesk.node import Clock, Node, system_clock
+from frontdesk.store import open_store
+from frontdesk.store.base import Store
+from frontdesk.web.errors import EXCEPTION_HANDLERS
+from frontdesk.web.http_api import ROUTES
+from frontdesk.web.session import agent_endpoint, widget_endpoint
+
+STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
+
+
+class StaticPages(StaticFiles):
+    """The pages and the bundled client; a missing file is the JSON 404 of every route."""
+
+    async def get_response(self, path: str, scope):  # type: ignore[no-untyped-def]
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException:
+            raise
+        except (OSError, RuntimeError):
+            raise HTTPException(404) from None
+
+
+def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None,
+               static_dir: Path | None = None,
+               on_start: Callable[[Node], Awaitable[None]] | None = None) -> Starlette:
+    node_id = secrets.token_hex(8)
+    if store is None:
+        store = open_store(settings.redis_url, node_id=node_id)
+    node = Node(settings, store, clock or system_clock, node_id=node_id)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await node.start()
+        if on_start is not None:
+            await on_start(node)
+        try:
+            yield
+        finally:
+            await node.stop()
+
+    routes = [
+        *ROUTES,
+        WebSocketRoute("/ws/agent", agent_endpoint),
+        WebSocketRoute("/ws/widget/{widget}", widget_endpoint),
+    ]
+    pages = static_dir or STATIC_DIR
+    if pages.is_dir():
+        routes.append(Mount("/", StaticPages(directory=pages, html=True), name="static"))
+    app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+                    lifespan=lifespan)
+    app.state.node = node
+    return app
+

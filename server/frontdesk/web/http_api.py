@@ -1,0 +1,192 @@
+"""The HTTP API of the contract. Routes parse, call a use case and answer; no rules live here."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from frontdesk.core import frames
+from frontdesk.core.errors import Invalid, StoreUnavailable
+from frontdesk.core.model import is_valid_id, to_wire_time
+from frontdesk.core.settings import parse_settings, settings_to_json
+from frontdesk.core.tokens import issue_token
+from frontdesk.metrics import CONTENT_TYPE_LATEST
+from frontdesk.node import Node
+from frontdesk.web.auth import require_api_key
+from frontdesk.web.errors import ApiError, error_response
+
+MAX_BODY = 256 * 1024
+DEFAULT_TOKEN_TTL = 12 * 3600
+MAX_TOKEN_TTL = 30 * 24 * 3600
+
+
+def _node(request: Request) -> Node:
+    return request.app.state.node
+
+
+def _id(request: Request, name: str) -> str:
+    value = request.path_params[name]
+    if not is_valid_id(value):
+        raise ApiError(404, f"no such {name}")
+    return value
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    """A JSON object, or a 422 naming `body`."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise Invalid({"body": f"must be at most {MAX_BODY} bytes"}, "body too large")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid({"body": "must be a JSON object"}, "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise Invalid({"body": "must be a JSON object"}, "the body must be a JSON object")
+    return body
+
+
+# --- widgets ---------------------------------------------------------------------------------
+async def put_widget(request: Request) -> Response:
+    require_api_key(request)
+    widget = _id(request, "widget")
+    settings = parse_settings(await _json_body(request))
+    await _node(request).widgets.put(widget, settings)
+    return JSONResponse(settings_to_json(settings))
+
+
+async def get_widget(request: Request) -> Response:
+    require_api_key(request)
+    widget = _id(request, "widget")
+    settings = await _node(request).store.get_widget(widget)
+    if settings is None:
+        raise ApiError(404, "no such widget")
+    return JSONResponse(settings_to_json(settings))
+
+
+async def delete_widget(request: Request) -> Response:
+    require_api_key(request)
+    widget = _id(request, "widget")
+    if await _node(request).widgets.delete(widget) is None:
+        raise ApiError(404, "no such widget")
+    return Response(status_code=204)
+
+
+async def widget_status(request: Request) -> Response:
+    """Public: the widget.status payload without its `type`."""
+    widget = _id(request, "widget")
+    view = await _node(request).widgets.status(widget)
+    if view is None:
+        raise ApiError(404, "no such widget")
+    payload = view.to_payload()
+    del payload["type"]
+    return JSONResponse(payload, headers={"Cache-Control": "no-store"})
+
+
+# --- agents ----------------------------------------------------------------------------------
+async def list_agents(request: Request) -> Response:
+    require_api_key(request)
+    account = _id(request, "account")
+    team = await _node(request).store.team(account)
+    return JSONResponse([frames.agent_listing(a) for a in team.agents])
+
+
+async def issue_agent_token(request: Request) -> Response:
+    require_api_key(request)
+    account, agent = _id(request, "account"), _id(request, "agent")
+    body = await _json_body(request)
+    fields: dict[str, str] = {}
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        fields["name"] = "required: a non-empty string of at most 200 characters"
+    ttl = body.get("ttl", DEFAULT_TOKEN_TTL)
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl <= MAX_TOKEN_TTL:
+        fields["ttl"] = f"must be a number of seconds from 1 to {MAX_TOKEN_TTL}"
+    if fields:
+        raise Invalid(fields)
+    assert isinstance(name, str)
+    node = _node(request)
+    token, expires = issue_token(node.settings.secret, account, agent, name, node.clock(),
+                                 timedelta(seconds=float(ttl)))
+    if await node.store.see_agent(account, agent, name):
+        await node.widgets.refresh_account(account)  # announce the new agent
+    return JSONResponse({"token": token, "expires": to_wire_time(expires)}, status_code=201)
+
+
+# --- conversations -------------------------------------------------------------------------------
+async def start_conversation(request: Request) -> Response:
+    require_api_key(request)
+    widget = _id(request, "widget")
+    body = await _json_body(request)
+    fields: dict[str, str] = {}
+    visitor, text = body.get("visitor"), body.get("text")
+    if not is_valid_id(visitor):
+        fields["visitor"] = "required: an id matching [A-Za-z0-9_-]{1,64}"
+    if text is not None and (not isinstance(text, str) or len(text) > 4000):
+        fields["text"] = "must be a string of at most 4000 characters"
+    node = _node(request)
+    settings = await node.store.get_widget(widget)
+    if settings is None:
+        raise ApiError(404, "no such widget")
+    if fields:
+        raise Invalid(fields)
+    assert isinstance(visitor, str)
+    result = await node.conversations.start(settings.account, widget, visitor, text)
+    if result is None:
+        raise ApiError(404, "no such widget")
+    conversation = result.conversation
+    answer: dict[str, Any] = {
+        "conversation": conversation.id, "state": conversation.state.value,
+        "agents": [a.to_wire() for a in conversation.agents],
+    }
+    if conversation.position is not None:
+        answer["position"] = conversation.position
+    return JSONResponse(answer, status_code=201)
+
+
+async def close_conversation(request: Request) -> Response:
+    require_api_key(request)
+    conversation = _id(request, "conversation")
+    result = await _node(request).conversations.close(conversation)
+    if result is None:
+        raise ApiError(404, "no such conversation")
+    return JSONResponse({"conversation": conversation, "state": "closed"})
+
+
+# --- operations ------------------------------------------------------------------------------------
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    node = _node(request)
+    try:
+        await node.store.ping()
+    except StoreUnavailable as exc:
+        node.note_store_down(exc)
+        return error_response(503, "the store cannot be reached", "unavailable")
+    node.note_store_up()
+    return JSONResponse({"status": "ready"})
+
+
+async def metrics(request: Request) -> Response:
+    return Response(_node(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+ROUTES = [
+    Route("/api/v1/widgets/{widget}", put_widget, methods=["PUT"]),
+    Route("/api/v1/widgets/{widget}", get_widget, methods=["GET"]),
+    Route("/api/v1/widgets/{widget}", delete_widget, methods=["DELETE"]),
+    Route("/api/v1/widgets/{widget}/status", widget_status, methods=["GET"]),
+    Route("/api/v1/widgets/{widget}/conversations", start_conversation, methods=["POST"]),
+    Route("/api/v1/accounts/{account}/agents", list_agents, methods=["GET"]),
+    Route("/api/v1/accounts/{account}/agents/{agent}/token", issue_agent_token, methods=["POST"]),
+    Route("/api/v1/conversations/{conversation}/close", close_conversation, methods=["POST"]),
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+]

@@ -1,0 +1,118 @@
+"""uvicorn's sans-I/O WebSocket protocol, with the two things a fan-out server needs.
+
+1. `push(frame_bytes)`: write an already-framed server message straight to the transport,
+   without a task, an await or a per-socket encode. While the kernel buffer is full (the
+   transport paused writing), frames wait in a small queue; past `max_pending_bytes` the
+   reader is too slow: the waiting frames are dropped, a 4002 close goes out after the
+   whole frames already handed to the transport, and the connection is dropped if the
+   client has not answered the close within 5 s (contract: close codes).
+2. Shutdown sends 1001 instead of uvicorn's 1012 (contract: clients reconnect on 1001).
+
+The session finds this object in the ASGI scope under `extensions["frontdesk.socket"]`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from frontdesk.codec import Encoding
+from frontdesk.core.errors import CloseCode
+
+SCOPE_KEY = "frontdesk.socket"
+WRITE_BUFFER_HIGH = 64 * 1024
+CLOSE_WAIT = 5.0
+
+
+class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
+    max_pending_bytes = 256 * 1024  # set from Settings by the runner
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.encoding: Encoding = Encoding.JSON
+        self.encoding_undecided = False  # no subprotocol of ours offered: the hello decides
+        self.server_close_code: int | None = None  # set when we, not the client, close
+        self._paused = False
+        self._pending: deque[bytes] | None = None
+        self._pending_bytes = 0
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        transport.set_write_buffer_limits(high=WRITE_BUFFER_HIGH)
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:  # the handshake went on to the app
+            scope["extensions"][SCOPE_KEY] = self
+
+    # --- writing -----------------------------------------------------------------------------
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._paused = False
+        pending = self._pending
+        while pending and not self._paused:
+            data = pending.popleft()
+            self._pending_bytes -= len(data)
+            self.transport.write(data)
+        if not pending:
+            self._pending = None
+
+    def push(self, data: bytes) -> None:
+        if self.close_sent or self.disconnected:
+            return
+        if not self._paused:
+            self.transport.write(data)
+            return
+        if self._pending is None:
+            self._pending = deque()
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        if self._pending_bytes > self.max_pending_bytes:
+            self.close_now(CloseCode.SLOW_READER, "reader too slow")
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes written but not yet sent: the transport's buffer plus our queue."""
+        return self.transport.get_write_buffer_size() + self._pending_bytes
+
+    # --- closing -------------------------------------------------------------------------------
+    def close_now(self, code: int, reason: str = "") -> None:
+        if self.close_sent or self.disconnected or not self.handshake_complete:
+            return
+        self.server_close_code = int(code)
+        self._pending, self._pending_bytes = None, 0
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": int(code), "reason": reason})
+        self.conn.send_close(int(code), reason)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        if self.read_paused:  # keep reading so the client's close reply is seen
+            self.read_paused = False
+            self.transport.resume_reading()
+        self.close_timer = self.loop.call_later(CLOSE_WAIT, self.transport.abort)
+
+    def handle_parser_exception(self) -> None:
+        """A frame over FRONTDESK_MAX_FRAME (1009) or a protocol error: the server closes."""
+        if self.conn.close_sent is not None:
+            self.server_close_code = self.conn.close_sent.code
+        super().handle_parser_exception()
+
+    def shutdown(self) -> None:
+        if (self.handshake_complete and not self.close_sent and not self.disconnected
+                and self.initial_response is None):
+            self.stop_keepalive()
+            self.server_close_code = int(CloseCode.GOING_AWAY)
+            self._pending, self._pending_bytes = None, 0
+            self.queue.put_nowait({"type": "websocket.disconnect", "code": 1001})
+            self.conn.send_close(int(CloseCode.GOING_AWAY), "server shutting down")
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.close_sent = True
+            self.transport.close()
+            return
+        super().shutdown()

@@ -1,0 +1,325 @@
+"""One WebSocket session: handshake, hello, the frame loop, and what its end means.
+
+The socket object is uvicorn's protocol (web/protocol.py), which writes frames without
+waiting; this module never awaits a socket except to read from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any
+
+from starlette.websockets import WebSocket
+
+from frontdesk.codec import Encoding, choose_encoding, decode_frame, encoding_of, frame_bytes
+from frontdesk.core import frames
+from frontdesk.core.errors import CloseCode, ErrorCode, FrameError, StoreUnavailable
+from frontdesk.core.model import ClientKind, is_valid_id
+from frontdesk.core.protocol import (
+    CloseConversation,
+    FrameRate,
+    Ping,
+    SetStatus,
+    StartConversation,
+    parse_agent_command,
+    parse_visitor,
+    parse_widget_command,
+)
+from frontdesk.core.settings import WidgetSettings
+from frontdesk.core.tokens import AgentClaims, BadToken, verify_token
+from frontdesk.node import Node
+from frontdesk.web.protocol import SCOPE_KEY, FrontdeskWebSocketProtocol
+
+log = logging.getLogger("frontdesk.ws")
+
+GRACEFUL = (None, int(CloseCode.GOING_AWAY))  # closed by the client, or by our shutdown
+
+
+class Closed(Exception):
+    """The socket ended while we waited for it."""
+
+
+class Session:
+    """State of one socket: small on purpose (a few slots), since there are many of them."""
+
+    __slots__ = ("node", "ws", "sock", "kind", "rate", "last_seen", "silence_timer", "id")
+
+    def __init__(self, node: Node, websocket: WebSocket, sock: FrontdeskWebSocketProtocol,
+                 kind: ClientKind) -> None:
+        self.node = node
+        self.ws = websocket
+        self.sock = sock
+        self.kind = kind
+        self.rate = FrameRate(node.settings.max_frames_per_window)
+        self.last_seen = 0.0
+        self.silence_timer: asyncio.TimerHandle | None = None
+        self.id = secrets.token_hex(8)
+
+    # --- output --------------------------------------------------------------------------------
+    def send(self, payload: dict[str, Any]) -> None:
+        self.sock.push(frame_bytes(payload, self.sock.encoding))
+        self.node.metrics.frames_out.inc()
+
+    def send_error(self, exc: FrameError) -> None:
+        self.send(frames.error(exc.code, exc.message))
+
+    def close(self, code: CloseCode, reason: str = "") -> None:
+        self.node.metrics.closes.labels(str(int(code))).inc()
+        self.sock.close_now(int(code), reason)
+
+    # --- input -----------------------------------------------------------------------------------
+    async def receive(self, timeout: float | None = None) -> str | bytes:
+        """The next data frame; raises Closed when the socket ends, TimeoutError on timeout."""
+        if timeout is None:
+            message = await self.ws.receive()
+        else:
+            async with asyncio.timeout(timeout):
+                message = await self.ws.receive()
+        if message["type"] == "websocket.disconnect":
+            raise Closed()
+        data = message.get("text")
+        if data is None:
+            data = message.get("bytes") or b""
+        now = asyncio.get_running_loop().time()
+        self.last_seen = now
+        self.node.metrics.frames_in.labels(self.kind.value).inc()
+        if not self.rate.allow(now):
+            self.close(CloseCode.TOO_MANY_FRAMES, "too many frames")
+            raise Closed()
+        return data
+
+    async def receive_hello(self, deadline: float) -> dict[str, Any]:
+        """The first frame, within the hello timeout (which never restarts)."""
+        loop = asyncio.get_running_loop()
+        try:
+            data = await self.receive(max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            self.close(CloseCode.NO_HELLO, "no hello in time")
+            raise Closed() from None
+        if self.sock.encoding_undecided:
+            self.sock.encoding = encoding_of(data)
+            self.sock.encoding_undecided = False
+        try:
+            frame = decode_frame(data, self.sock.encoding)
+        except FrameError:
+            frame = {}
+        if frame.get("type") != "hello":
+            self.close(CloseCode.UNAUTHORIZED, "the first frame must be a hello")
+            raise Closed()
+        return frame
+
+    # --- silence ---------------------------------------------------------------------------------
+    def watch_silence(self) -> None:
+        """One timer per socket, moved lazily: at most one wake-up per TTL, none per frame."""
+        ttl = self.node.settings.presence_ttl
+        loop = asyncio.get_running_loop()
+        due = self.last_seen + ttl
+        if loop.time() >= due:
+            self.silence_timer = None
+            self.close(CloseCode.SILENT, "silent for the presence TTL")
+            return
+        self.silence_timer = loop.call_at(due, self.watch_silence)
+
+    def stop_watching(self) -> None:
+        if self.silence_timer is not None:
+            self.silence_timer.cancel()
+            self.silence_timer = None
+
+
+def _socket_of(websocket: WebSocket) -> FrontdeskWebSocketProtocol | None:
+    sock = websocket.scope.get("extensions", {}).get(SCOPE_KEY)
+    return sock if isinstance(sock, FrontdeskWebSocketProtocol) else None
+
+
+async def _accept(websocket: WebSocket, sock: FrontdeskWebSocketProtocol) -> None:
+    encoding = choose_encoding(websocket.scope.get("subprotocols") or ())
+    sock.encoding = encoding or Encoding.JSON
+    sock.encoding_undecided = encoding is None
+    await websocket.accept(subprotocol=encoding.value if encoding else None)
+
+
+# --- agents ----------------------------------------------------------------------------------------
+async def agent_endpoint(websocket: WebSocket) -> None:
+    node: Node = websocket.app.state.node
+    sock = _socket_of(websocket)
+    if sock is None:
+        await websocket.close(1011, "run Frontdesk with `frontdesk serve`")
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + node.settings.hello_timeout
+    await _accept(websocket, sock)
+    session = Session(node, websocket, sock, ClientKind.AGENT)
+    try:
+        hello = await session.receive_hello(deadline)
+    except Closed:
+        return
+    try:
+        claims = verify_token(hello.get("token"), node.settings.secret, node.clock())
+    except BadToken as exc:
+        log.info("agent hello refused: %s", exc)  # the reason, never the token
+        session.close(CloseCode.UNAUTHORIZED, "bad token")
+        return
+    try:
+        await node.presence.connect(claims, session.id)
+        team = await node.store.team(claims.account)
+        widgets = await node.widgets.statuses(claims.account, team)
+    except StoreUnavailable as exc:
+        node.note_store_down(exc)
+        await _forget_connection(node, claims, session.id)
+        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
+        return
+    me = next(a for a in team.agents if a.id == claims.agent)
+    session.send(frames.agent_welcome(session.id, node.settings.heartbeat, me, team.agents, widgets))
+    node.hub.add_agent(sock, claims.account, claims.agent)
+    try:
+        await _agent_catch_up(session, claims.account, team.version,
+                              [frames.agent_status(a) for a in team.agents] + widgets)
+        await _agent_loop(session, claims)
+    finally:
+        session.stop_watching()
+        node.hub.remove_agent(sock, claims.account, claims.agent)
+        graceful = sock.server_close_code in GRACEFUL
+        try:
+            await node.presence.disconnect(claims.account, claims.agent, session.id, graceful)
+        except StoreUnavailable as exc:
+            node.note_store_down(exc)
+
+
+async def _agent_catch_up(session: Session, account: str, version: int,
+                          sent: list[dict[str, Any]]) -> None:
+    """Changes published between the welcome's snapshot and joining the hub, sent once."""
+    node = session.node
+    try:
+        team = await node.store.team(account)
+        if team.version == version:
+            return
+        now = [frames.agent_status(a) for a in team.agents]
+        now += await node.widgets.statuses(account, team)
+    except StoreUnavailable:
+        return
+    for payload in now:
+        if payload not in sent:
+            session.send(payload)
+
+
+async def _forget_connection(node: Node, claims: AgentClaims, connection: str) -> None:
+    try:
+        await node.presence.disconnect(claims.account, claims.agent, connection, graceful=False)
+    except StoreUnavailable:
+        pass  # the store is down: its sweep of this process will drop the connection
+
+
+async def _agent_loop(session: Session, claims: AgentClaims) -> None:
+    node = session.node
+    session.watch_silence()
+    while True:
+        try:
+            data = await session.receive()
+        except Closed:
+            return
+        try:
+            command = parse_agent_command(decode_frame(data, session.sock.encoding))
+            if isinstance(command, Ping):
+                session.send(frames.pong())
+            elif isinstance(command, SetStatus):
+                await node.presence.set_status(claims.account, claims.agent, command.status)
+            elif isinstance(command, CloseConversation):
+                await node.conversations.close(command.conversation, by_account=claims.account)
+        except FrameError as exc:
+            session.send_error(exc)
+        except StoreUnavailable as exc:
+            node.note_store_down(exc)
+            session.send_error(FrameError(ErrorCode.UNAVAILABLE, "the store cannot be reached"))
+
+
+# --- widgets -----------------------------------------------------------------------------------------
+def _origin_allowed(settings: WidgetSettings, origin: str | None) -> bool:
+    """Contract: a socket without Origin (not a browser) is not refused for it."""
+    if origin is None or not settings.allowed_origins:
+        return True
+    return origin.lower().rstrip("/") in settings.allowed_origins
+
+
+async def widget_endpoint(websocket: WebSocket) -> None:
+    node: Node = websocket.app.state.node
+    sock = _socket_of(websocket)
+    if sock is None:
+        await websocket.close(1011, "run Frontdesk with `frontdesk serve`")
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + node.settings.hello_timeout
+    widget = websocket.path_params["widget"]
+    settings: WidgetSettings | None = None
+    if is_valid_id(widget):
+        try:
+            settings = await node.store.get_widget(widget)
+        except StoreUnavailable as exc:
+            node.note_store_down(exc)  # accepted now, closed with 1013 at hello
+    if settings is not None and not _origin_allowed(settings, websocket.headers.get("origin")):
+        await websocket.close()  # before accept: uvicorn answers HTTP 403
+        return
+    await _accept(websocket, sock)
+    session = Session(node, websocket, sock, ClientKind.WIDGET)
+    while True:  # a malformed visitor id gets bad_field; the socket waits for a good hello
+        try:
+            hello = await session.receive_hello(deadline)
+        except Closed:
+            return
+        try:
+            visitor = parse_visitor(hello) or secrets.token_urlsafe(16)
+            break
+        except FrameError as exc:
+            session.send_error(exc)
+    try:
+        settings = await node.store.get_widget(widget) if is_valid_id(widget) else None
+        view = await node.widgets.status(widget) if settings is not None else None
+    except StoreUnavailable as exc:
+        node.note_store_down(exc)
+        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
+        return
+    if settings is None or view is None:
+        session.close(CloseCode.UNKNOWN_WIDGET, "unknown widget")
+        return
+    account = settings.account
+    welcome_status = view.to_payload()
+    session.send(frames.widget_welcome(session.id, node.settings.heartbeat, visitor, welcome_status))
+    node.hub.add_widget(sock, account, widget, visitor)
+    try:
+        await _catch_up(session, widget, welcome_status)
+        await _widget_loop(session, account, widget, visitor)
+    finally:
+        session.stop_watching()
+        node.hub.remove_widget(sock, account, widget, visitor)
+
+
+async def _catch_up(session: Session, widget: str, sent: dict[str, Any]) -> None:
+    """A change published between the welcome and joining the hub is sent here, once."""
+    try:
+        view = await session.node.widgets.status(widget)
+    except StoreUnavailable:
+        return
+    if view is not None and view.to_payload() != sent:
+        session.send(view.to_payload())
+
+
+async def _widget_loop(session: Session, account: str, widget: str, visitor: str) -> None:
+    node = session.node
+    session.watch_silence()
+    while True:
+        try:
+            data = await session.receive()
+        except Closed:
+            return
+        try:
+            command = parse_widget_command(decode_frame(data, session.sock.encoding))
+            if isinstance(command, Ping):
+                session.send(frames.pong())
+            elif isinstance(command, StartConversation):
+                await node.conversations.start(account, widget, visitor, command.text)
+        except FrameError as exc:
+            session.send_error(exc)
+        except StoreUnavailable as exc:
+            node.note_store_down(exc)
+            session.send_error(FrameError(ErrorCode.UNAVAILABLE, "the store cannot be reached"))

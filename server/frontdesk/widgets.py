@@ -1,0 +1,137 @@
+"""Use case: compute and publish what the account's sockets see (widget and agent status).
+
+Every visible change goes through `refresh_account`: read one snapshot of the team, compute
+each agent's and each widget's payload, and let the store publish only the ones that
+changed (an atomic compare per subject), so a change noticed by several processes is
+pushed once. Each widget's schedule boundary arms a local timer on this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from frontdesk.core import frames
+from frontdesk.core.errors import CloseCode, Invalid, WrongAccount
+from frontdesk.core.events import Event
+from frontdesk.core.settings import WidgetSettings
+from frontdesk.core.widget_status import WidgetStatusView, compute_widget_status
+from frontdesk.store.base import Team
+
+if TYPE_CHECKING:
+    from frontdesk.node import Node
+
+log = logging.getLogger("frontdesk.widgets")
+
+TIMER_SLACK = 0.002  # fire just after the boundary, never just before it
+
+
+def widget_subject(widget: str) -> str:
+    return f"widget:{widget}"
+
+
+def agent_subject(agent: str) -> str:
+    return f"agent:{agent}"
+
+
+class Widgets:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._timers: dict[tuple[str, str], tuple[datetime, asyncio.TimerHandle]] = {}
+
+    # --- settings (the back-office API) ------------------------------------------------------
+    async def put(self, widget: str, settings: WidgetSettings) -> bool:
+        """Store the settings and push the status they cause; True when the widget is new."""
+        try:
+            created = await self.node.store.put_widget(widget, settings)
+        except WrongAccount:
+            raise Invalid({"account": "this widget belongs to another account"},
+                          "the widget belongs to another account") from None
+        await self.refresh_account(settings.account)
+        return created
+
+    async def delete(self, widget: str) -> WidgetSettings | None:
+        old = await self.node.store.delete_widget(widget)
+        if old is None:
+            return None
+        self.disarm(old.account, widget)
+        await self.node.store.forget_subject(old.account, widget_subject(widget))
+        await self.node.store.publish(Event(old.account, {"type": "widget.deleted"}, widget=widget,
+                                            close_code=int(CloseCode.UNKNOWN_WIDGET)))
+        return old
+
+    async def status(self, widget: str) -> WidgetStatusView | None:
+        """The widget's status now, computed fresh (the public status route, the welcome)."""
+        settings = await self.node.store.get_widget(widget)
+        if settings is None:
+            return None
+        team = await self.node.store.team(settings.account)
+        return compute_widget_status(widget, settings, team.is_anyone_available, self.node.clock())
+
+    async def statuses(self, account: str, team: Team) -> list[dict[str, Any]]:
+        """Every widget.status payload of the account (the agent welcome)."""
+        now = self.node.clock()
+        widgets = await self.node.store.list_widgets(account)
+        return [compute_widget_status(w, s, team.is_anyone_available, now).to_payload()
+                for w, s in widgets.items()]
+
+    # --- pushing changes -----------------------------------------------------------------------
+    async def refresh_account(self, account: str, cause_at: float | None = None) -> int:
+        """Publish every agent.status and widget.status of the account that changed."""
+        store = self.node.store
+        team = await store.team(account)
+        widgets = await store.list_widgets(account)
+        now = self.node.clock()
+        at = cause_at if cause_at is not None else now.timestamp()
+        items: list[tuple[str, Event]] = [
+            (agent_subject(a.id), Event(account, frames.agent_status(a), all_agents=True, at=at))
+            for a in team.agents
+        ]
+        for widget, settings in widgets.items():
+            view = compute_widget_status(widget, settings, team.is_anyone_available, now)
+            items.append((widget_subject(widget),
+                          Event(account, view.to_payload(), widget=widget, all_agents=True, at=at)))
+            self.arm(account, widget, view.next_change)
+        return await store.publish_if_changed(account, (team.version, now.timestamp()), items)
+
+    # --- schedule timers ------------------------------------------------------------------------
+    def arm(self, account: str, widget: str, boundary: datetime | None) -> None:
+        """One timer per widget, for the exact instant its schedule flips (not a poll)."""
+        key = (account, widget)
+        current = self._timers.get(key)
+        if current is not None:
+            if current[0] == boundary:
+                return
+            current[1].cancel()
+            del self._timers[key]
+        if boundary is None:
+            return
+        delay = max(0.0, (boundary - self.node.clock()).total_seconds()) + TIMER_SLACK
+        handle = asyncio.get_running_loop().call_later(delay, self._boundary_reached, key)
+        self._timers[key] = (boundary, handle)
+
+    def arm_from_payload(self, account: str, payload: dict[str, Any]) -> None:
+        """Another process computed a status: follow its next_change too, if we hold sockets."""
+        widget, next_change = payload.get("widget"), payload.get("next_change")
+        if not isinstance(widget, str) or account not in self.node.hub.accounts():
+            return
+        boundary = None
+        if isinstance(next_change, str):
+            boundary = datetime.fromisoformat(next_change.replace("Z", "+00:00"))
+        self.arm(account, widget, boundary)
+
+    def disarm(self, account: str, widget: str) -> None:
+        current = self._timers.pop((account, widget), None)
+        if current is not None:
+            current[1].cancel()
+
+    def disarm_all(self) -> None:
+        for _, handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+
+    def _boundary_reached(self, key: tuple[str, str]) -> None:
+        self._timers.pop(key, None)
+        self.node.spawn(self.refresh_account(key[0]), f"schedule {key[1]}")

@@ -1,0 +1,287 @@
+// The agent console: own status (the avatar at the bottom left), the team, the account's
+// widgets, and conversation notifications. The token arrives in the URL fragment
+// (console.html#token=JWT), so it never reaches a server log, and is kept in sessionStorage.
+
+import { FrontdeskAgent } from './frontdesk.js';
+import { avatarColor, formatWhen, h, initials, listNames, shortId } from './ui.js';
+
+const TOKEN_KEY = 'frontdesk.agentToken';
+const $ = (id) => document.getElementById(id);
+
+const REASONS = { manual: 'set by hand', schedule: 'by the schedule', team_away: 'no agent available' };
+
+/** Take the token from the fragment (then drop it from the address bar) or from the session. */
+function takeToken() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const fromHash = params.get('token');
+  if (fromHash) {
+    sessionStorage.setItem(TOKEN_KEY, fromHash);
+    params.delete('token');
+    const rest = params.toString();
+    history.replaceState(null, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+    return fromHash;
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+// ---- alerts: desktop notifications and a chime ------------------------------------------
+
+let audio = null;
+
+function chime() {
+  try {
+    audio ??= new AudioContext();
+    if (audio.state === 'suspended') audio.resume();
+    const now = audio.currentTime;
+    for (const [i, freq] of [880, 1320].entries()) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.type = 'sine';
+      osc.frequency.value = freq;
+      const start = now + i * 0.14;
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.18, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.35);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(start);
+      osc.stop(start + 0.4);
+    }
+  } catch {
+    // No audio here (or not yet allowed): the list and the notification still tell.
+  }
+}
+
+function notify(title, body, tag) {
+  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  try {
+    const n = new Notification(title, { body, tag, renotify: true });
+    n.onclick = () => { window.focus(); n.close(); };
+  } catch {
+    // Some browsers only allow notifications from a service worker: the page still shows it.
+  }
+}
+
+function renderAlertsButton() {
+  const button = $('alerts-button');
+  const permission = 'Notification' in window ? Notification.permission : 'unsupported';
+  const on = permission === 'granted';
+  button.setAttribute('aria-pressed', String(on));
+  button.textContent = on ? '🔔 Alerts on' : permission === 'denied' ? '🔕 Notifications blocked' : '🔔 Enable alerts';
+  button.title = permission === 'denied' ? 'Allow notifications for this site in the browser settings' : '';
+}
+
+$('alerts-button').addEventListener('click', async () => {
+  chime(); // a click lets the page play sound from now on
+  if ('Notification' in window && Notification.permission === 'default') {
+    await Notification.requestPermission();
+  }
+  renderAlertsButton();
+});
+
+// ---- rendering ---------------------------------------------------------------------------
+
+function presenceOf(a) {
+  if (!a.connected) return { key: 'offline', label: 'Offline' };
+  if (a.status === 'busy') return { key: 'busy', label: 'Busy' };
+  return { key: 'online', label: 'Online' };
+}
+
+function avatar(name, presence, extra = '') {
+  return h('span', {
+    class: `avatar ${extra}`, 'aria-hidden': 'true', dataset: { presence },
+    style: `--avatar: ${avatarColor(name)}`,
+  }, initials(name));
+}
+
+function renderTeam(client) {
+  const list = $('team');
+  const me = client.agent?.id;
+  const team = [...client.team.values()].sort((a, b) =>
+    (a.agent === me ? -1 : b.agent === me ? 1 : 0) || String(a.name).localeCompare(String(b.name)));
+  list.replaceChildren(...team.map((a) => {
+    const p = presenceOf(a);
+    return h('li', { class: 'person', dataset: { agent: a.agent, presence: p.key } },
+      avatar(a.name, p.key),
+      h('span', { class: 'who' },
+        h('span', { class: 'name' }, a.name || a.agent, a.agent === me ? h('span', { class: 'you' }, ' (you)') : null),
+        h('span', { class: 'presence' }, p.label)));
+  }));
+}
+
+function renderMe(client) {
+  const me = client.agent;
+  if (!me) return;
+  const self = client.team.get(me.id);
+  const connected = client.state === 'open';
+  const key = !connected ? 'offline' : me.status === 'busy' ? 'busy' : 'online';
+  const el = $('me-avatar');
+  el.textContent = initials(me.name);
+  el.dataset.presence = key;
+  el.style.setProperty('--avatar', avatarColor(me.name));
+  $('me-name').textContent = me.name;
+  $('me-status').textContent = `${me.status === 'busy' ? 'Busy' : 'Online'}${connected ? '' : ' · reconnecting'}`;
+  $('me-button').disabled = false;
+  $('me-button').setAttribute('aria-label', `${me.name}, ${me.status}. Change your status`);
+  for (const item of document.querySelectorAll('#status-menu [role="menuitemradio"]')) {
+    item.setAttribute('aria-checked', String(item.dataset.status === me.status));
+  }
+  document.body.dataset.agentStatus = me.status;
+  if (self) document.body.dataset.available = String(self.available);
+}
+
+function renderWidgets(client) {
+  const widgets = [...client.widgets.values()].sort((a, b) => a.widget.localeCompare(b.widget));
+  $('no-widgets').hidden = widgets.length > 0;
+  $('widgets').replaceChildren(...widgets.map((w) => h('li', { class: 'card widget-card', dataset: { widget: w.widget, status: w.status } },
+    h('div', { class: 'card-head' },
+      h('span', { class: 'card-title' }, w.widget),
+      h('span', { class: `pill ${w.status}` }, w.status === 'online' ? 'Online' : 'Offline')),
+    h('div', { class: 'meta reason' }, `${w.status === 'online' ? 'Online' : 'Offline'} ${REASONS[w.reason] ?? w.reason}`),
+    w.message ? h('p', { class: 'message' }, `“${w.message}”`) : null,
+    h('div', { class: 'meta' }, w.next_change ? `Changes ${formatWhen(w.next_change)}` : 'No scheduled change'),
+    h('div', { class: 'card-actions' },
+      h('a', { class: 'button small', href: `settings.html?widget=${encodeURIComponent(w.widget)}` }, 'Hours and targeting')))));
+}
+
+function renderConversations(client) {
+  const all = [...client.conversations.values()].reverse();
+  const open = all.filter((c) => !c.closed).length;
+  $('no-conversations').hidden = all.length > 0;
+  $('conversation-count').textContent = all.length ? `${open} open` : '';
+  $('conversations').replaceChildren(...all.map((c) => {
+    const names = (c.agents ?? []).map((a) => a.name || a.id);
+    return h('li', {
+      class: `card conversation${c.closed ? ' closed' : ''}${fresh.has(c.conversation) ? ' new' : ''}`,
+      dataset: { conversation: c.conversation, state: c.closed ? 'closed' : 'open' },
+    },
+      avatar('Visitor', 'offline', 'visitor-avatar'),
+      h('div', { class: 'body' },
+        h('div', { class: 'card-title' }, `Visitor ${shortId(c.visitor)}`, h('span', { class: 'meta' }, ` on ${c.widget}`)),
+        c.text ? h('p', { class: 'message' }, `“${c.text}”`) : null,
+        h('div', { class: 'meta' }, c.closed ? 'Closed' : `Started ${formatWhen(c.at)}`),
+        h('div', { class: 'agents', 'aria-label': `Agents: ${listNames(names)}` },
+          ...names.map((n) => h('span', { class: 'tag' }, n)))),
+      c.closed ? null : h('button', {
+        type: 'button', class: 'small danger close-conversation',
+        'aria-label': `Close the conversation with visitor ${shortId(c.visitor)}`,
+        onclick: () => client.closeConversation(c.conversation),
+      }, 'Close'));
+  }));
+}
+
+function renderConnection(client, info) {
+  const el = $('connection');
+  el.className = 'notice';
+  if (client.state === 'open') {
+    el.textContent = '';
+  } else if (client.state === 'connecting' && !info) {
+    el.textContent = 'Connecting…';
+  } else if (client.state === 'closed' && info && !info.byClient) {
+    el.classList.add('error');
+    el.textContent = info.code === 4401
+      ? 'Your sign-in link is not valid or has expired. Open a fresh console link.'
+      : `Disconnected: ${info.meaning}.`;
+  } else if (info?.reconnect) {
+    el.classList.add('warn');
+    el.textContent = `Connection lost (${info.meaning}). Reconnecting${info.delay > 1500 ? ` in ${Math.round(info.delay / 1000)} s` : ''}…`;
+  }
+}
+
+// ---- the status menu ---------------------------------------------------------------------
+
+function wireStatusMenu(client) {
+  const button = $('me-button');
+  const menu = $('status-menu');
+  const items = () => [...menu.querySelectorAll('[role="menuitemradio"]')];
+  const open = () => {
+    menu.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    (items().find((i) => i.getAttribute('aria-checked') === 'true') ?? items()[0]).focus();
+  };
+  const close = (focusButton = true) => {
+    menu.hidden = true;
+    button.setAttribute('aria-expanded', 'false');
+    if (focusButton) button.focus();
+  };
+  button.addEventListener('click', () => (menu.hidden ? open() : close()));
+  menu.addEventListener('click', (event) => {
+    const item = event.target.closest('[role="menuitemradio"]');
+    if (!item) return;
+    client.setStatus(item.dataset.status);
+    close();
+  });
+  menu.addEventListener('keydown', (event) => {
+    const list = items();
+    const i = list.indexOf(document.activeElement);
+    if (event.key === 'Escape') close();
+    else if (event.key === 'ArrowDown') list[(i + 1) % list.length].focus();
+    else if (event.key === 'ArrowUp') list[(i - 1 + list.length) % list.length].focus();
+    else return;
+    event.preventDefault();
+  });
+  document.addEventListener('click', (event) => {
+    if (!menu.hidden && !event.target.closest('.me')) close(false);
+  });
+}
+
+// ---- start -------------------------------------------------------------------------------
+
+const fresh = new Set();
+
+function start(token) {
+  $('signin').hidden = true;
+  const client = new FrontdeskAgent({ token });
+  window.frontdeskConsole = { client }; // for the browser tests and for debugging
+  const renderAll = () => {
+    renderMe(client);
+    renderTeam(client);
+    renderWidgets(client);
+    renderConversations(client);
+  };
+  client.on('open', (welcome) => {
+    $('account-line').textContent = `Signed in as ${welcome.agent.name}`;
+    document.body.dataset.connected = 'true';
+    renderConnection(client);
+    renderAll();
+  });
+  client.on('agent.status', () => { renderTeam(client); renderMe(client); });
+  client.on('widget.status', () => renderWidgets(client));
+  client.on('conversation.joined', (frame) => {
+    const c = client.conversations.get(frame.conversation);
+    c.at = new Date().toISOString();
+    fresh.add(frame.conversation);
+    setTimeout(() => fresh.delete(frame.conversation), 1500);
+    renderConversations(client);
+    chime();
+    const names = listNames((frame.agents ?? []).map((a) => a.name));
+    notify('New conversation', `Visitor ${shortId(frame.visitor)} on ${frame.widget}${names ? ` · with ${names}` : ''}`, frame.conversation);
+  });
+  client.on('conversation.closed', () => renderConversations(client));
+  client.on('error', (frame) => {
+    $('connection').className = 'notice error';
+    $('connection').textContent = frame.message || frame.code;
+  });
+  client.on('close', (info) => {
+    document.body.dataset.connected = 'false';
+    if (info.code === 4401) sessionStorage.removeItem(TOKEN_KEY);
+    renderConnection(client, info);
+    renderMe(client);
+    if (info.code === 4401) $('signin').hidden = false;
+  });
+  wireStatusMenu(client);
+  client.connect();
+  renderConnection(client);
+}
+
+$('signin').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = $('token-input').value.trim();
+  if (!token) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  location.reload();
+});
+
+renderAlertsButton();
+const token = takeToken();
+if (token) start(token);
+else $('signin').hidden = false;

@@ -34,7 +34,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_settings(**overrides: object) -> Settings:
+def make_settings(**overrides: object) -> Settings:
     base = Settings(secret=SECRET, api_key=API_KEY, heartbeat=1.0, presence_ttl=3.0,
                     close_grace=0.5, max_frame=65536, hello_timeout=10.0)
     return replace(base, **overrides)  # type: ignore[arg-type]
@@ -79,7 +79,7 @@ class RunningServer:
 @contextlib.asynccontextmanager
 async def running_server(settings: Settings | None = None, *, store: Store | None = None,
                          clock: Clock | None = None) -> AsyncIterator[RunningServer]:
-    settings = settings or test_settings()
+    settings = settings or make_settings()
     port = free_port()
     app = create_app(settings, store=store, clock=clock)
     config = uvicorn_config(app, settings, "127.0.0.1", port, log_level="warning")
@@ -100,7 +100,7 @@ async def running_server(settings: Settings | None = None, *, store: Store | Non
 
 
 def server_env(settings: Settings | None = None, **extra: str) -> dict[str, str]:
-    settings = settings or test_settings()
+    settings = settings or make_settings()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FRONTDESK_", "REDIS_URL"))}
     env.update({
         "FRONTDESK_SECRET": settings.secret, "FRONTDESK_API_KEY": settings.api_key,

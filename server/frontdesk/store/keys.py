@@ -1,0 +1,161 @@
+"""Every Redis key and channel name of Frontdesk, built here and nowhere else.
+
+Account-scoped keys carry the account in a hash tag right after the namespace,
+`frontdesk:{acme}:agents`, so every script over one account touches one cluster slot. Ids match
+`[A-Za-z0-9_-]{1,64}` (contract: Words), so no id can contain `{`, `}`, `:` or a space, and
+the global keys below, which have no `{` right after the namespace or use the tag `{~nodes}`
+(`~` is not an id character), can never collide with an account's keys.
+
+Global keys (one each per cluster, not in any account's slot):
+- `frontdesk:widget:<widget>`: string, the account owning the widget. Claimed with
+  `SET NX GET` before the account-slot write, so "belongs to one account" is decided by one
+  single-key command.
+- `frontdesk:conversation:<conversation>`: string, the account of a conversation (the close
+  route names only the conversation).
+- `frontdesk:graces`: zset of `"<account> <connection>"` scored by grace end: where sweepers
+  find the accounts with a connection in its close grace.
+- `frontdesk:{~nodes}:alive`, `frontdesk:{~nodes}:dead`, `frontdesk:{~nodes}:accounts:<node>`:
+  node liveness (zset node -> expiry), nodes being swept (set), and the accounts a node has
+  live connections in (set). They share the `{~nodes}` tag so bury_nodes.lua is one slot.
+- `frontdesk:events`: the pub/sub channel every process subscribes to (a channel, not a key:
+  scripts get it in ARGV; cluster PUBLISH reaches every node).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NAMESPACE = "frontdesk"
+EVENTS_CHANNEL = f"{NAMESPACE}:events"
+GRACES = f"{NAMESPACE}:graces"
+NODES_ALIVE = f"{NAMESPACE}:{{~nodes}}:alive"
+NODES_DEAD = f"{NAMESPACE}:{{~nodes}}:dead"
+
+
+def widget_account(widget: str) -> str:
+    """Global: the account a widget belongs to."""
+    return f"{NAMESPACE}:widget:{widget}"
+
+
+def conversation_account(conversation: str) -> str:
+    """Global: the account a conversation belongs to."""
+    return f"{NAMESPACE}:conversation:{conversation}"
+
+
+def node_accounts(node: str) -> str:
+    """Global ({~nodes} slot): the accounts in which `node` has registered live connections."""
+    return f"{NAMESPACE}:{{~nodes}}:accounts:{node}"
+
+
+def grace_member(account: str, connection: str) -> str:
+    """Member of GRACES for one connection in its grace."""
+    return f"{account} {connection}"
+
+
+def split_grace_member(member: str) -> tuple[str, str]:
+    account, _, connection = member.partition(" ")
+    return account, connection
+
+
+@dataclass(frozen=True, slots=True)
+class AccountKeys:
+    """The keys of one account, all in the account's slot (hash tag `{<account>}`)."""
+
+    account: str
+
+    def _key(self, name: str) -> str:
+        return f"{NAMESPACE}:{{{self.account}}}:{name}"
+
+    @property
+    def meta(self) -> str:
+        """Hash: version, rr (round-robin cursor), seq (assignment counter), cseq."""
+        return self._key("meta")
+
+    @property
+    def widgets(self) -> str:
+        """Hash: widget -> settings JSON (settings_to_json)."""
+        return self._key("widgets")
+
+    @property
+    def routing(self) -> str:
+        """Hash: widget -> "<routing> <max_conversations_per_agent>", read by the scripts."""
+        return self._key("routing")
+
+    @property
+    def agents(self) -> str:
+        """Hash: agent -> name, every agent the account has seen."""
+        return self._key("agents")
+
+    @property
+    def status(self) -> str:
+        """Hash: agent -> chosen status (missing = online)."""
+        return self._key("status")
+
+    @property
+    def connections(self) -> str:
+        """Hash: connection -> agent, every counted connection (live or in its grace)."""
+        return self._key("conns")
+
+    @property
+    def connected(self) -> str:
+        """Hash: agent -> number of counted connections."""
+        return self._key("connected")
+
+    @property
+    def live(self) -> str:
+        """Hash: live connection -> the node it lives on."""
+        return self._key("live")
+
+    def node(self, node: str) -> str:
+        """Set: the connections registered live under `node` (checked against `live`)."""
+        return self._key(f"node:{node}")
+
+    @property
+    def grace(self) -> str:
+        """Zset: ended connection -> grace end (epoch seconds)."""
+        return self._key("grace")
+
+    @property
+    def load(self) -> str:
+        """Hash: agent -> open conversations, over all the account's widgets."""
+        return self._key("load")
+
+    @property
+    def last_assigned(self) -> str:
+        """Hash: agent -> meta.seq at its last assignment (orders "assigned longest ago")."""
+        return self._key("last")
+
+    @property
+    def queue(self) -> str:
+        """List: queued conversation ids, head first (FIFO per account)."""
+        return self._key("queue")
+
+    @property
+    def open(self) -> str:
+        """Zset: open conversation -> meta.cseq at its start (creation order)."""
+        return self._key("open")
+
+    @property
+    def visitors(self) -> str:
+        """Hash: "<widget> <visitor>" -> that visitor's open conversation on the widget."""
+        return self._key("visitors")
+
+    @property
+    def conversations(self) -> str:
+        """Hash: conversation -> record JSON {w, v, s, a: [[id, name]...], t?}."""
+        return self._key("convs")
+
+    @property
+    def published_stamp(self) -> str:
+        """Hash: subject -> "<version> <time>" of its last published payload."""
+        return self._key("pub:stamp")
+
+    @property
+    def published_payload(self) -> str:
+        """Hash: subject -> canonical JSON of its last published payload."""
+        return self._key("pub:payload")
+
+    def routing_keys(self) -> list[str]:
+        """KEYS of the conversation scripts, in the order lua/routing.lua names them."""
+        return [self.meta, self.routing, self.agents, self.status, self.connected, self.load,
+                self.last_assigned, self.queue, self.open, self.visitors, self.conversations]

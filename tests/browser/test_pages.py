@@ -207,7 +207,7 @@ def test_settings_page_saves_and_shows_field_errors(frontdesk: Any, new_page: An
     assert page.locator("#timezones option").count() > 300, "the IANA names to search in"
 
     # Wrong: an unknown zone and a Monday interval that ends before it starts.
-    page.check('input[name="mode"][value="scheduled"]')
+    page.click('label:has(input[name="mode"][value="scheduled"])')
     page.fill("#timezone", "Mars/Olympus_Mons")
     page.click('button[aria-label="Add hours on Monday"]')
     page.fill('.day[data-day="mon"] input[data-part="0"]', "18:00")

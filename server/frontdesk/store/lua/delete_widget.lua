@@ -1,0 +1,16 @@
+-- delete_widget.lua: remove a widget from its account and bump the version.
+--
+-- KEYS[1] frontdesk:{acct}:widgets   hash widget -> settings JSON
+-- KEYS[2] frontdesk:{acct}:routing   hash widget -> routing
+-- KEYS[3] frontdesk:{acct}:meta      hash, field `version`
+-- ARGV[1] widget id
+-- Returns the settings JSON that was stored, or nil when the account had no such widget.
+-- The caller then releases the global claim frontdesk:widget:<id> with release_claim.lua.
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if not old then
+  return false
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HINCRBY', KEYS[3], 'version', 1)
+return old

@@ -1,0 +1,37 @@
+-- publish_if_changed.lua: compare-and-set each subject's last payload; PUBLISH the winners.
+--
+-- KEYS[1] frontdesk:{acct}:pub:stamp     hash subject -> "<version> <time>" of the last payload
+-- KEYS[2] frontdesk:{acct}:pub:payload   hash subject -> canonical JSON of the last payload
+-- ARGV[1] the events channel (frontdesk:events; a channel, not a key, so it is in ARGV)
+-- ARGV[2] stamp version (the account version of the snapshot)
+-- ARGV[3] stamp time (epoch seconds the snapshot was computed at)
+-- ARGV[4 + 3i], ARGV[5 + 3i], ARGV[6 + 3i]: subject, canonical payload JSON, event bytes
+--   (codec.pack_event), for each item i
+-- Returns how many events went out.
+--
+-- An item is published when its stamp is newer than the subject's last one (version first,
+-- then time) and its payload differs; a newer stamp with the same payload only moves the
+-- stamp. However many processes notice one change, exactly one script run wins, so each
+-- socket gets it once. PUBLISH inside a script is allowed; on a cluster it reaches every node.
+local version, at = tonumber(ARGV[2]), tonumber(ARGV[3])
+local stamp = ARGV[2] .. ' ' .. ARGV[3]
+local sent = 0
+for i = 4, #ARGV, 3 do
+  local subject, payload, event = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local last = redis.call('HGET', KEYS[1], subject)
+  local newer = true
+  if last then
+    local last_version, last_at = string.match(last, '^(%S+) (%S+)$')
+    last_version, last_at = tonumber(last_version), tonumber(last_at)
+    newer = version > last_version or (version == last_version and at > last_at)
+  end
+  if newer then
+    redis.call('HSET', KEYS[1], subject, stamp)
+    if not (last and redis.call('HGET', KEYS[2], subject) == payload) then
+      redis.call('HSET', KEYS[2], subject, payload)
+      redis.call('PUBLISH', ARGV[1], event)
+      sent = sent + 1
+    end
+  end
+end
+return sent

@@ -1,0 +1,222 @@
+-- routing.lua: the routing rules, shared by the conversation scripts (the loader prepends this
+-- file to start_conversation.lua, close_conversation.lua, assign_queued.lua,
+-- get_conversation.lua and open_conversations.lua; it defines functions and runs nothing).
+--
+-- A faithful mirror of server/frontdesk/core/routing.py (choose_agents and friends) and of
+-- MemoryStore._try_assign / _drain: change one, change the other. The store contract suite
+-- (tests/store/test_store_contract.py) runs the same routing tests against both stores.
+-- Contract: Routing.
+--
+-- KEYS, common to every script that includes this file (keys.AccountKeys.routing_keys):
+--   KEYS[1]  frontdesk:{acct}:meta       hash: version, rr (round-robin cursor), seq, cseq
+--   KEYS[2]  frontdesk:{acct}:routing    hash widget -> "<routing> <max_conversations_per_agent>"
+--   KEYS[3]  frontdesk:{acct}:agents     hash agent -> name
+--   KEYS[4]  frontdesk:{acct}:status     hash agent -> status (missing = online)
+--   KEYS[5]  frontdesk:{acct}:connected  hash agent -> counted connections
+--   KEYS[6]  frontdesk:{acct}:load       hash agent -> open conversations (all widgets)
+--   KEYS[7]  frontdesk:{acct}:last       hash agent -> meta.seq at its last assignment
+--   KEYS[8]  frontdesk:{acct}:queue      list of queued conversation ids, head first
+--   KEYS[9]  frontdesk:{acct}:open       zset open conversation -> meta.cseq (creation order)
+--   KEYS[10] frontdesk:{acct}:visitors   hash "<widget> <visitor>" -> open conversation
+--   KEYS[11] frontdesk:{acct}:convs      hash conversation -> record JSON
+-- A conversation record is {w: widget, v: visitor, s: state, a: [[id, name], ...], t?: text};
+-- scripts answer with views: the record plus id and p (1-based queue position, when queued).
+local K_META, K_ROUTING, K_AGENTS, K_STATUS, K_CONNECTED = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local K_LOAD, K_LAST, K_QUEUE, K_OPEN, K_VISITORS, K_CONVS = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+
+-- Ids compare by bytes, as Python compares these ASCII strings (Lua's `<` follows the
+-- server's locale collation, which may not).
+local function id_less(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then
+      return x < y
+    end
+  end
+  return #a < #b
+end
+
+local function hash_table(key)
+  local flat = redis.call('HGETALL', key)
+  local result = {}
+  for i = 1, #flat, 2 do
+    result[flat[i]] = flat[i + 1]
+  end
+  return result
+end
+
+-- Every agent the account has seen, as core.model.AgentState: the snapshot routing reads.
+local function load_agents()
+  local status, connected = hash_table(K_STATUS), hash_table(K_CONNECTED)
+  local load, last = hash_table(K_LOAD), hash_table(K_LAST)
+  local agents = {}
+  for id, name in pairs(hash_table(K_AGENTS)) do
+    agents[#agents + 1] = {
+      id = id, name = name, status = status[id] or 'online',
+      connections = tonumber(connected[id] or '0'), conversations = tonumber(load[id] or '0'),
+      last = tonumber(last[id] or '-1'),  -- never assigned counts as longest ago
+    }
+  end
+  return agents
+end
+
+-- core.model.AgentState.is_available: status online and connected.
+local function is_available(agent)
+  return agent.status == 'online' and agent.connections > 0
+end
+
+-- core.routing.is_under_capacity: 0 means no limit.
+local function is_under_capacity(agent, capacity)
+  return capacity == 0 or agent.conversations < capacity
+end
+
+-- core.routing.eligible_agents: available agents under capacity, in the order of their ids.
+local function eligible_agents(agents, capacity)
+  local eligible = {}
+  for _, agent in ipairs(agents) do
+    if is_available(agent) and is_under_capacity(agent, capacity) then
+      eligible[#eligible + 1] = agent
+    end
+  end
+  table.sort(eligible, function(x, y) return id_less(x.id, y.id) end)
+  return eligible
+end
+
+-- core.routing.choose_agents: the agents to add; empty when nobody can take it.
+local function choose_agents(agents, routing, capacity, cursor)
+  local eligible = eligible_agents(agents, capacity)
+  if #eligible == 0 then
+    return {}
+  end
+  if routing == 'broadcast' then
+    return eligible
+  end
+  if routing == 'round_robin' then
+    if cursor then
+      for _, agent in ipairs(eligible) do
+        if id_less(cursor, agent.id) then
+          return {agent}
+        end
+      end
+    end
+    return {eligible[1]}
+  end
+  -- least_busy: fewest open conversations, then assigned longest ago, then lower id
+  -- (eligible is in id order, so keeping the first of equals is the lower id).
+  local best = eligible[1]
+  for i = 2, #eligible do
+    local agent = eligible[i]
+    if agent.conversations < best.conversations
+        or (agent.conversations == best.conversations and agent.last < best.last) then
+      best = agent
+    end
+  end
+  return {best}
+end
+
+-- The widget's routing and capacity; a deleted widget's queued conversation falls back to
+-- broadcast without a limit (as MemoryStore does).
+local function widget_routing(widget)
+  local raw = redis.call('HGET', K_ROUTING, widget)
+  if not raw then
+    return 'broadcast', 0
+  end
+  local routing, capacity = string.match(raw, '^(%S+) (%d+)$')
+  return routing, tonumber(capacity)
+end
+
+local function view(id, record, position)
+  return {id = id, w = record.w, v = record.v, s = record.s, a = record.a, t = record.t,
+          p = position}
+end
+
+local function queue_position(id)
+  local index = redis.call('LPOS', K_QUEUE, id)
+  if index then
+    return index + 1
+  end
+  return nil
+end
+
+local function read_view(id)
+  local raw = redis.call('HGET', K_CONVS, id)
+  if not raw then
+    return nil
+  end
+  local record = cjson.decode(raw)
+  local position = nil
+  if record.s == 'queued' then
+    position = queue_position(id)
+  end
+  return view(id, record, position)
+end
+
+-- MemoryStore._try_assign: route one conversation; on success record it as assigned,
+-- count it for its agents and move the round-robin cursor. `agents` is updated in place so
+-- a drain routes each next conversation on the counts the previous one left.
+local function try_assign(agents, id, record)
+  local routing, capacity = widget_routing(record.w)
+  local cursor = redis.call('HGET', K_META, 'rr')
+  if not cursor then
+    cursor = nil
+  end
+  local chosen = choose_agents(agents, routing, capacity, cursor)
+  if #chosen == 0 then
+    return false
+  end
+  local refs = {}
+  for _, agent in ipairs(chosen) do
+    local seq = redis.call('HINCRBY', K_META, 'seq', 1)
+    agent.conversations = agent.conversations + 1
+    agent.last = seq
+    redis.call('HSET', K_LAST, agent.id, seq)
+    redis.call('HINCRBY', K_LOAD, agent.id, 1)
+    refs[#refs + 1] = {agent.id, agent.name}
+  end
+  if routing == 'round_robin' then
+    redis.call('HSET', K_META, 'rr', chosen[1].id)
+  end
+  record.s = 'assigned'
+  record.a = refs
+  redis.call('HSET', K_CONVS, id, cjson.encode(record))
+  return true
+end
+
+-- MemoryStore._drain: assign from the head while possible (nothing overtakes); report as
+-- moved every conversation still queued from `moved_from` (0-based) on, or all of them when
+-- any was assigned.
+local function drain(agents, moved_from)
+  local assigned = {}
+  while true do
+    local head = redis.call('LINDEX', K_QUEUE, 0)
+    if not head then
+      break
+    end
+    local raw = redis.call('HGET', K_CONVS, head)
+    if raw then
+      local record = cjson.decode(raw)
+      if not try_assign(agents, head, record) then
+        break
+      end
+      assigned[#assigned + 1] = view(head, record, nil)
+    end
+    redis.call('LPOP', K_QUEUE)
+  end
+  local start = moved_from
+  if #assigned > 0 then
+    start = 0
+  end
+  local moved = {}
+  for i, id in ipairs(redis.call('LRANGE', K_QUEUE, start, -1)) do
+    local raw = redis.call('HGET', K_CONVS, id)
+    if raw then
+      moved[#moved + 1] = view(id, cjson.decode(raw), start + i)
+    end
+  end
+  return assigned, moved
+end
+
+local function bump_version()
+  redis.call('HINCRBY', K_META, 'version', 1)
+end

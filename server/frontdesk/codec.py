@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Any
 
 import msgpack
 from websockets.frames import Frame, Opcode
 
 from frontdesk.core.errors import ErrorCode, FrameError
-from frontdesk.core.model import StrEnum
 
 
 class Encoding(StrEnum):

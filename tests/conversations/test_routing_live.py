@@ -82,14 +82,14 @@ async def test_broadcast_adds_every_available_agent_under_capacity(server, api):
 
 async def test_round_robin_takes_turns_in_id_order(server, api):
     await _put(api, routing="round_robin")
-    agents = await _agents(server, "carol", "alice", "bob")
+    _online = await _agents(server, "carol", "alice", "bob")
     order = [(await _start(api, f"v{i}"))["agents"][0]["id"] for i in range(7)]
     assert order == ["alice", "bob", "carol", "alice", "bob", "carol", "alice"]
 
 
 async def test_least_busy_then_longest_ago_then_lower_id(server, api):
     await _put(api, routing="least_busy")
-    agents = await _agents(server, "bob", "alice")
+    _online = await _agents(server, "bob", "alice")
     first = await _start(api, "v1")
     assert first["agents"][0]["id"] == "alice"  # tie, never assigned: lower id
     assert (await _start(api, "v2"))["agents"][0]["id"] == "bob"  # fewer open
@@ -103,7 +103,7 @@ async def test_least_busy_then_longest_ago_then_lower_id(server, api):
 async def test_capacity_counts_over_all_widgets_and_queue_is_fifo(server, api):
     await _put(api, "w1", max_conversations_per_agent=1, routing="least_busy")
     await _put(api, "w2", max_conversations_per_agent=2, routing="least_busy")
-    agents = await _agents(server, "kevin")
+    _online = await _agents(server, "kevin")
     assert (await _start(api, "v1", "w1"))["state"] == "assigned"
     assert (await _start(api, "v2", "w1"))["state"] == "queued"
     # w2 allows two, but nothing overtakes the queue
@@ -159,7 +159,7 @@ async def test_other_accounts_conversation_is_forbidden(server, api):
     await _put(api)
     assert (await api.put("/api/v1/widgets/rival", json={"account": "rival"})).status_code == 200
     rival, _ = await fd.agent(server.ws, agent_token("rival", "eve"))
-    agents = await _agents(server, "kevin")
+    _online = await _agents(server, "kevin")
     conversation = (await _start(api, "v1"))["conversation"]
     await rival.send({"type": "conversation.close", "conversation": conversation})
     error = await rival.recv_type("error")

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import uvicorn
@@ -43,7 +43,7 @@ def make_settings(**overrides: object) -> Settings:
 def agent_token(account: str, agent: str, name: str | None = None, *, secret: str = SECRET,
                 ttl: float = 3600) -> str:
     token, _ = issue_token(secret, account, agent, name or agent.title(),
-                           datetime.now(timezone.utc), timedelta(seconds=ttl))
+                           datetime.now(UTC), timedelta(seconds=ttl))
     return token
 
 
@@ -54,7 +54,7 @@ class OffsetClock:
         self.offset = timedelta(0)
 
     def __call__(self) -> datetime:
-        return datetime.now(timezone.utc) + self.offset
+        return datetime.now(UTC) + self.offset
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.support import client as fd
 from tests.support.server import OffsetClock, agent_token, make_settings, running_server
@@ -114,8 +114,8 @@ async def test_schedule_boundary_is_pushed_by_a_timer():
     clock = OffsetClock()
     async with running_server(make_settings(), clock=clock) as server:
         # a Berlin schedule whose 17:30 close is 1.5 s away on the server's clock
-        berlin_close = datetime(2026, 11, 25, 16, 30, tzinfo=timezone.utc)  # 17:30 CET, a Wednesday
-        clock.offset = berlin_close - timedelta(seconds=1.5) - datetime.now(timezone.utc)
+        berlin_close = datetime(2026, 11, 25, 16, 30, tzinfo=UTC)  # 17:30 CET, a Wednesday
+        clock.offset = berlin_close - timedelta(seconds=1.5) - datetime.now(UTC)
         async with server.api() as api:
             await _put(api, "site", mode="scheduled", timezone="Europe/Berlin",
                        hours={"wed": [["09:00", "17:30"]], "thu": [["09:00", "17:30"]]})

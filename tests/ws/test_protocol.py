@@ -13,7 +13,7 @@ from websockets.exceptions import InvalidStatus
 
 from tests.support import client as fd
 from tests.support.client import JSON, MSGPACK, Client
-from tests.support.server import SECRET, agent_token, running_server, make_settings
+from tests.support.server import SECRET, agent_token, make_settings, running_server
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ The literal close-code numbers live here and in client_js/src/close_codes.js onl
 
 from __future__ import annotations
 
-from enum import IntEnum
-
-from frontdesk.core.model import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class ErrorCode(StrEnum):

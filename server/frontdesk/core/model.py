@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum  # values are the contract's words
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -17,11 +17,6 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 def is_valid_id(value: object) -> bool:
     """Account, agent, widget, visitor and conversation ids share one pattern (contract: Words)."""
     return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
-
-
-class StrEnum(str, Enum):
-    def __str__(self) -> str:  # so f-strings and json see the contract's word
-        return self.value
 
 
 class AgentStatus(StrEnum):
@@ -96,5 +91,5 @@ class AgentState:
 
 def to_wire_time(moment: datetime) -> str:
     """Contract: every time on the wire is ISO-8601 UTC with a `Z`, to the second."""
-    utc = moment.astimezone(timezone.utc).replace(microsecond=0)
+    utc = moment.astimezone(UTC).replace(microsecond=0)
     return utc.strftime("%Y-%m-%dT%H:%M:%SZ")

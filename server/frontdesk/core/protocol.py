@@ -79,12 +79,12 @@ def parse_agent_command(frame: dict[str, Any]) -> Ping | SetStatus | CloseConver
         return Ping()
     if kind == "status":
         try:
-            return SetStatus(AgentStatus(frame.get("status")))
+            return SetStatus(AgentStatus(str(frame.get("status"))))
         except ValueError:
             raise FrameError(ErrorCode.BAD_FIELD, "status must be 'online' or 'busy'") from None
     if kind == "conversation.close":
         conversation = frame.get("conversation")
-        if not is_valid_id(conversation):
+        if not isinstance(conversation, str) or not is_valid_id(conversation):
             raise FrameError(ErrorCode.BAD_FIELD, "conversation must be a conversation id")
         return CloseConversation(conversation)
     if kind in WIDGET_TYPES or kind == "hello":

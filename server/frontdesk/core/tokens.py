@@ -38,7 +38,8 @@ def verify_token(token: object, secret: str, now: datetime) -> AgentClaims:
     if not isinstance(exp, (int, float)) or isinstance(exp, bool) or exp <= now.timestamp():
         raise BadToken("token expired")
     agent, account, name = claims.get("sub"), claims.get("account"), claims.get("name")
-    if not is_valid_id(agent) or not is_valid_id(account):
+    if not (isinstance(agent, str) and isinstance(account, str)
+            and is_valid_id(agent) and is_valid_id(account)):
         raise BadToken("sub and account must be ids")
     if not isinstance(name, str) or not name or len(name) > 200:
         raise BadToken("name must be a short non-empty string")

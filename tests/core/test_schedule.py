@@ -364,6 +364,22 @@ CASES = [
         "2026-03-29T05:00Z",
         id="beirut-midnight-skipped",
     ),
+    # America/St_Johns 2010-11-07: 00:01 NDT (-2:30) -> 23:01 NST (-3:30) of the day before, at
+    # 02:31Z. In the second pass the local date is Saturday again, but Sunday has begun.
+    pytest.param(
+        schedule("America/St_Johns", {"sun": [("00:00", "00:30")]}),
+        "2010-11-07T03:00Z",
+        True,
+        "2010-11-07T04:00Z",
+        id="st-johns-sunday-begun-on-saturday",
+    ),
+    pytest.param(
+        schedule("America/St_Johns", {"sat": [("23:00", "24:00")]}),
+        "2010-11-07T03:00Z",
+        False,
+        "2010-11-14T02:30Z",
+        id="st-johns-saturday-over-twice",
+    ),
     # America/Santiago 2026-09-06: 00:00 -04 -> 01:00 -03 at 04:00Z.
     pytest.param(
         schedule("America/Santiago", {"sun": [("00:00", "00:30"), ("07:00", "08:00")]}),

@@ -18,6 +18,17 @@ class Client:
     def __init__(self, conn: ClientConnection, encoding: str) -> None:
         self.conn = conn
         self.encoding = encoding
+        self._beat: asyncio.Task[None] | None = None
+
+    def keep_alive(self, every: float) -> Client:
+        """Send a ping every `every` seconds (as a real client does); pongs are then skipped."""
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(every)
+                await self.send({"type": "ping"})
+
+        self._beat = asyncio.get_running_loop().create_task(beat())
+        return self
 
     @classmethod
     async def open(cls, url: str, encoding: str = JSON, *, offer: list[str] | None = None,
@@ -38,7 +49,13 @@ class Client:
         await self.conn.send(data)
 
     async def recv(self, timeout: float = 5) -> dict[str, Any]:
-        data = await asyncio.wait_for(self.conn.recv(), timeout)
+        async with asyncio.timeout(timeout):
+            while True:
+                frame = self._decode(await self.conn.recv())
+                if self._beat is None or frame != {"type": "pong"}:
+                    return frame
+
+    def _decode(self, data: str | bytes) -> dict[str, Any]:
         if self.encoding == JSON:
             assert isinstance(data, str), f"expected a text frame, got {data!r}"
             return json.loads(data)
@@ -71,6 +88,8 @@ class Client:
 
     async def closed_with(self, timeout: float = 5) -> int | None:
         """Read until the server closes; the close code it sent."""
+        if self._beat is not None:
+            self._beat.cancel()
         try:
             async with asyncio.timeout(timeout):
                 while True:
@@ -80,19 +99,26 @@ class Client:
         return self.conn.close_code
 
     async def close(self) -> None:
+        if self._beat is not None:
+            self._beat.cancel()
         await self.conn.close()
 
 
-async def agent(base_ws: str, token: str, encoding: str = JSON) -> tuple[Client, dict[str, Any]]:
+async def agent(base_ws: str, token: str, encoding: str = JSON, *,
+                beat: float | None = None) -> tuple[Client, dict[str, Any]]:
+    """An agent socket past its welcome; `beat`: keep it alive with pings that often."""
     client = await Client.open(f"{base_ws}/ws/agent", encoding)
     await client.send({"type": "hello", "token": token})
     welcome = await client.recv()
     assert welcome["type"] == "welcome", welcome
+    if beat is not None:
+        client.keep_alive(beat)
     return client, welcome
 
 
 async def widget(base_ws: str, widget_id: str, encoding: str = JSON,
-                 visitor: str | None = None, origin: str | None = None) -> tuple[Client, dict[str, Any]]:
+                 visitor: str | None = None, origin: str | None = None, *,
+                 beat: float | None = None) -> tuple[Client, dict[str, Any]]:
     client = await Client.open(f"{base_ws}/ws/widget/{widget_id}", encoding, origin=origin)
     hello: dict[str, Any] = {"type": "hello"}
     if visitor is not None:
@@ -100,4 +126,6 @@ async def widget(base_ws: str, widget_id: str, encoding: str = JSON,
     await client.send(hello)
     welcome = await client.recv()
     assert welcome["type"] == "welcome", welcome
+    if beat is not None:
+        client.keep_alive(beat)
     return client, welcome

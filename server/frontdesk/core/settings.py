@@ -224,22 +224,6 @@ class _Bad(Exception):
         self.fields = fields
 
 
-_FIELDS = (
-    "account",
-    "mode",
-    "manual_status",
-    "timezone",
-    "hours",
-    "closed_dates",
-    "offline_when_team_away",
-    "online_message",
-    "offline_message",
-    "allowed_origins",
-    "routing",
-    "max_conversations_per_agent",
-)
-
-
 def _parse_account(value: object) -> str:
     if not isinstance(value, str) or not is_valid_id(value):
         raise _Bad("must be 1 to 64 of A-Z a-z 0-9 _ -")

@@ -27,7 +27,7 @@ from frontdesk.core.protocol import (
     parse_visitor,
     parse_widget_command,
 )
-from frontdesk.core.settings import WidgetSettings
+from frontdesk.core.settings import WidgetSettings, parse_origin
 from frontdesk.core.tokens import AgentClaims, BadToken, verify_token
 from frontdesk.node import Node
 from frontdesk.web.protocol import SCOPE_KEY, FrontdeskWebSocketProtocol
@@ -239,7 +239,7 @@ def _origin_allowed(settings: WidgetSettings, origin: str | None) -> bool:
     """Contract: a socket without Origin (not a browser) is not refused for it."""
     if origin is None or not settings.allowed_origins:
         return True
-    return origin.lower().rstrip("/") in settings.allowed_origins
+    return parse_origin(origin) in settings.allowed_origins  # normalised as stored
 
 
 async def widget_endpoint(websocket: WebSocket) -> None:

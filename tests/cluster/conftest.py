@@ -1,0 +1,51 @@
+"""Several real `frontdesk serve` processes on one real redis-server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import httpx
+import pytest
+import redis
+
+from tests.support.redis_server import RedisServer, start_or_skip
+from tests.support.server import API_KEY, ServerProcess, make_settings, server_env
+
+SHORT = make_settings(heartbeat=0.5, presence_ttl=1.5, close_grace=0.5)
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    server = start_or_skip()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    if not redis_server.is_running:
+        redis_server.start()
+    with redis.Redis.from_url(redis_server.url) as client:
+        client.flushall()
+    return redis_server.url
+
+
+@pytest.fixture
+async def processes(redis_url: str) -> AsyncIterator[Callable[..., ServerProcess]]:
+    """`await start()` a Frontdesk process on the shared Redis; all stopped by PID at the end."""
+    started: list[ServerProcess] = []
+
+    async def start(settings=SHORT, port: int | None = None, **env: str) -> ServerProcess:
+        proc = ServerProcess(server_env(settings, REDIS_URL=redis_url, **env), port=port)
+        started.append(proc)
+        await proc.wait_ready()
+        return proc
+
+    yield start  # type: ignore[misc]
+    for proc in started:
+        proc.stop()
+
+
+def back_office(proc: ServerProcess) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=proc.http, timeout=10,
+                             headers={"Authorization": f"Bearer {API_KEY}"})

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from frontdesk.config import Settings
@@ -26,10 +26,16 @@ from frontdesk.widgets import Widgets
 log = logging.getLogger("frontdesk.node")
 
 Clock = Callable[[], datetime]
+STATUS_TYPES = ("agent.status", "widget.status")
+
+
+def _status_key(account: str, payload: dict[str, Any]) -> tuple[str, str, str]:
+    kind = payload["type"]
+    return (account, kind, payload["agent"] if kind == "agent.status" else payload["widget"])
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Node:
@@ -45,6 +51,7 @@ class Node:
         self.presence = Presence(self)
         self.conversations = Conversations(self)
         self.store_ok = True
+        self._delivered: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
 
@@ -89,6 +96,8 @@ class Node:
     def on_event(self, event: Event) -> None:
         written = self.hub.deliver(event)
         kind = event.payload.get("type", "")
+        if kind in STATUS_TYPES:
+            self._delivered[_status_key(event.account, event.payload)] = event.payload
         if kind == "widget.status":
             self.widgets.arm_from_payload(event.account, event.payload)
         if written:
@@ -96,6 +105,10 @@ class Node:
             self.metrics.pushes.labels(kind).inc()
             if event.at:
                 self.metrics.push_latency.observe(max(0.0, self.clock().timestamp() - event.at))
+
+    def last_delivered(self, account: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """The last agent.status or widget.status of the same subject this process delivered."""
+        return self._delivered.get(_status_key(account, payload))
 
     # --- store health ---------------------------------------------------------------------------
     def note_store_down(self, exc: BaseException) -> None:

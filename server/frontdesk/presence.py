@@ -74,6 +74,7 @@ class Presence:
             accounts.add(local.account)
         for account in accounts | self.node.hub.accounts():
             await self.node.widgets.refresh_account(account)
+            await self.node.widgets.resync_local(account)
             await self.node.conversations.assign_queued(account)
 
     # --- grace ----------------------------------------------------------------------------------

@@ -96,6 +96,21 @@ class Widgets:
             self.arm(account, widget, view.next_change)
         return await store.publish_if_changed(account, (team.version, now.timestamp()), items)
 
+    async def resync_local(self, account: str) -> None:
+        """After an outage: give this process's sockets what they missed while the bus was down.
+
+        Events published in the gap are lost, and the store's compare-and-set already holds
+        their payloads, so a refresh would publish nothing. Instead, compare the current
+        payloads with what this process last delivered, and deliver the differences here.
+        """
+        team = await self.node.store.team(account)
+        payloads = [frames.agent_status(a) for a in team.agents]
+        payloads += await self.statuses(account, team)
+        for payload in payloads:
+            if self.node.last_delivered(account, payload) != payload:
+                widget = payload.get("widget")
+                self.node.on_event(Event(account, payload, widget=widget, all_agents=True))
+
     # --- schedule timers ------------------------------------------------------------------------
     def arm(self, account: str, widget: str, boundary: datetime | None) -> None:
         """One timer per widget, for the exact instant its schedule flips (not a poll)."""

@@ -8,7 +8,7 @@ import { avatarColor, formatWhen, h, initials, listNames, shortId } from './ui.j
 const TOKEN_KEY = 'frontdesk.agentToken';
 const $ = (id) => document.getElementById(id);
 
-const REASONS = { manual: 'set by hand', schedule: 'by the schedule', team_away: 'no agent available' };
+const REASONS = { manual: 'Set by hand', schedule: 'By the opening hours', team_away: 'Team away: no agent available' };
 
 /** Take the token from the fragment (then drop it from the address bar) or from the session. */
 function takeToken() {
@@ -61,12 +61,24 @@ function notify(title, body, tag) {
   }
 }
 
+function bellIcon() {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '16');
+  svg.setAttribute('height', '16');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.innerHTML = '<path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.94 1.94 0 0 0 3.4 0" '
+    + 'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>';
+  return svg;
+}
+
 function renderAlertsButton() {
   const button = $('alerts-button');
   const permission = 'Notification' in window ? Notification.permission : 'unsupported';
   const on = permission === 'granted';
   button.setAttribute('aria-pressed', String(on));
-  button.textContent = on ? '🔔 Alerts on' : permission === 'denied' ? '🔕 Notifications blocked' : '🔔 Enable alerts';
+  const label = on ? 'Alerts on' : permission === 'denied' ? 'Notifications blocked' : 'Enable alerts';
+  button.replaceChildren(bellIcon(), label);
   button.title = permission === 'denied' ? 'Allow notifications for this site in the browser settings' : '';
 }
 
@@ -136,7 +148,7 @@ function renderWidgets(client) {
     h('div', { class: 'card-head' },
       h('span', { class: 'card-title' }, w.widget),
       h('span', { class: `pill ${w.status}` }, w.status === 'online' ? 'Online' : 'Offline')),
-    h('div', { class: 'meta reason' }, `${w.status === 'online' ? 'Online' : 'Offline'} ${REASONS[w.reason] ?? w.reason}`),
+    h('div', { class: 'meta reason' }, REASONS[w.reason] ?? w.reason),
     w.message ? h('p', { class: 'message' }, `“${w.message}”`) : null,
     h('div', { class: 'meta' }, w.next_change ? `Changes ${formatWhen(w.next_change)}` : 'No scheduled change'),
     h('div', { class: 'card-actions' },

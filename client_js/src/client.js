@@ -66,6 +66,7 @@ export class FrontdeskClient {
     this.encodingChoice = options.encoding ?? 'auto';
     this.protocols = offeredProtocols(this.encodingChoice);
     this.backoff = { ...BACKOFF_DEFAULTS, ...options.backoff };
+    this._ownTimers = !options.timers;
     this.timers = options.timers ?? defaultTimers();
     /** @type {ClientState} */
     this.state = 'idle';
@@ -140,6 +141,8 @@ export class FrontdeskClient {
   /** Start connecting (and keep reconnecting until close()). Returns this. */
   connect() {
     if (this.state === 'idle' || this.state === 'closed') {
+      // close() stopped the Worker behind our own timers: a new start gets a new one.
+      if (this.state === 'closed' && this._ownTimers) this.timers = defaultTimers();
       this.attempt = 0;
       this._watchVisibility();
       this._open();

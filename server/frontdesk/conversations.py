@@ -6,6 +6,7 @@ The decision and its record are one store step (`start_conversation`, `assign_qu
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,25 @@ def new_conversation_id() -> str:
 class Conversations:
     def __init__(self, node: Node) -> None:
         self.node = node
+        self._departures: dict[tuple[str, str, str], asyncio.TimerHandle] = {}
+
+    def watch_departure(self, account: str, widget: str, visitor: str) -> None:
+        """The visitor's last socket closed: after the presence TTL, abandon its queued chat."""
+        key = (account, widget, visitor)
+        old = self._departures.pop(key, None)
+        if old is not None:
+            old.cancel()
+        self._departures[key] = asyncio.get_running_loop().call_later(
+            self.node.settings.presence_ttl, self._departed, key)
+
+    def _departed(self, key: tuple[str, str, str]) -> None:
+        self._departures.pop(key, None)
+        self.node.spawn(self.abandon_if_gone(*key), f"departure {key[2]}")
+
+    def stop_watching(self) -> None:
+        for handle in self._departures.values():
+            handle.cancel()
+        self._departures.clear()
 
     async def start(self, account: str, widget: str, visitor: str,
                     text: str | None) -> StartResult | None:
@@ -50,6 +70,18 @@ class Conversations:
             if by_account is not None:
                 raise FrameError(ErrorCode.BAD_FIELD, "unknown conversation")
             return None
+        await self._announce_close(result)
+        return result
+
+    async def abandon_if_gone(self, account: str, widget: str, visitor: str) -> None:
+        """A queued visitor gone for the presence TTL leaves the queue (see README)."""
+        result = await self.node.store.abandon_queued(account, widget, visitor,
+                                                      self.node.clock().timestamp())
+        if result is not None:
+            await self._announce_close(result)
+
+    async def _announce_close(self, result: CloseResult) -> None:
+        store = self.node.store
         if result.was_open:
             closed = result.conversation
             await store.publish(Event(
@@ -57,7 +89,6 @@ class Conversations:
                 agents=tuple(a.id for a in closed.agents), visitor=(closed.widget, closed.visitor),
                 at=self.node.clock().timestamp()))
             await self._announce_queue(closed.account, result.queue)
-        return result
 
     async def assign_queued(self, account: str) -> None:
         change = await self.node.store.assign_queued(account, self.node.clock().timestamp())

@@ -64,6 +64,7 @@ class Node:
         self._stopping = True
         self.widgets.disarm_all()
         self.presence.disarm_all()
+        self.conversations.stop_watching()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

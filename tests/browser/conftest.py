@@ -188,9 +188,18 @@ def shoot() -> Any:
     """Save a screenshot of a page as tests/browser/screenshots/NAME.png and print its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def save(page: Any, name: str, **options: Any) -> Path:
+    def save(page: Any, name: str, full_page: bool = False) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), **options)
+        viewport = page.viewport_size
+        if full_page:
+            # A viewport as tall as the page, so that sticky bars sit where a reader expects.
+            height = page.evaluate("document.documentElement.scrollHeight")
+            page.set_viewport_size({"width": viewport["width"], "height": height})
+        try:
+            page.screenshot(path=str(path))
+        finally:
+            if full_page:
+                page.set_viewport_size(viewport)
         print(f"screenshot: {path}")
         return path
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.server
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -92,6 +93,14 @@ def open_visitor(page: Any, frontdesk: Any) -> Any:
     return page
 
 
+def record_closes(page: Any) -> None:
+    """Collect the console client's close codes in window.__closes."""
+    page.evaluate("""() => {
+      window.__closes = [];
+      window.frontdeskConsole.client.on('close', (info) => window.__closes.push(info.code));
+    }""")
+
+
 def wait_until(check: Any, timeout: float = 5.0, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -128,6 +137,7 @@ def test_busy_with_team_away_turns_the_visitor_banner_offline_within_a_second(
       }).observe(host, { attributes: true });
     }""")
     console.click("#me-button")
+    shoot(console, "console-status-menu")
     console.evaluate("""() => document.querySelector('#status-menu [data-status="busy"]')
       .addEventListener('click', () => { window.__busyAt = Date.now(); }, { capture: true })""")
     console.click('#status-menu [data-status="busy"]')
@@ -282,6 +292,15 @@ def test_the_widget_embeds_on_another_site_with_one_script_tag(
         "<body style='font-family:sans-serif;padding:2rem'><h1>Another shop</h1>"
         f'<script src="{frontdesk.url}/widget.js" data-widget="demo" async></script></body>'
     )
+    # Module scripts are fetched in CORS mode: from another site, widget.js can import
+    # frontdesk.js only if the server lets any origin read it.
+    request = urllib.request.Request(f"{frontdesk.url}/frontdesk.js", headers={"Origin": origin})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        allowed = response.headers.get("Access-Control-Allow-Origin")
+    assert allowed in ("*", origin), (
+        "the server must send Access-Control-Allow-Origin: * with /frontdesk.js (and widget.js) "
+        f"so that another site can load the widget; it sent {allowed!r}"
+    )
     page = new_page()
     page.goto(f"{origin}/shop.html")
     page.wait_for_selector(f'{HOST}[data-status="online"]', timeout=10000, state="attached")
@@ -297,7 +316,7 @@ def test_console_heartbeat_survives_throttled_page_timers(frontdesk: Any, new_pa
     page.add_init_script(THROTTLE_PAGE_TIMERS)
     open_console(page, frontdesk, "samantha", "Samantha")
     assert page.evaluate("window.frontdeskConsole.client.timers.kind") == "worker"
-    page.evaluate("window.__closes = []; window.frontdeskConsole.client.on('close', (i) => window.__closes.push(i.code))")
+    record_closes(page)
     time.sleep(6.5)  # more than twice the presence TTL (3 s)
     assert page.evaluate("window.__closes") == []
     samantha = next(a for a in frontdesk.agents() if a["id"] == "samantha")
@@ -312,6 +331,18 @@ def test_without_the_worker_throttled_timers_would_let_the_console_fall_silent(
     page.add_init_script("delete window.Worker;" + THROTTLE_PAGE_TIMERS)
     open_console(page, frontdesk, "samantha", "Samantha")
     assert page.evaluate("window.frontdeskConsole.client.timers.kind") == "page"
-    page.evaluate("window.__closes = []; window.frontdeskConsole.client.on('close', (i) => window.__closes.push(i.code))")
-    page.wait_for_function("() => window.__closes.length > 0", timeout=9000)
-    assert page.evaluate("window.__closes[0]") == 4000
+    record_closes(page)
+    # Polled from here: Playwright's own in-page polling would run on the throttled timers.
+    closes = wait_until(lambda: page.evaluate("window.__closes"), timeout=9.0, what="a close")
+    assert closes[0] == 4000
+
+
+def test_console_with_a_bad_token_asks_to_sign_in_and_does_not_retry(frontdesk: Any, new_page: Any) -> None:
+    page = new_page()
+    page.goto(f"{frontdesk.url}/console.html#token=not.a.token")
+    page.wait_for_selector("#signin:not([hidden])", timeout=5000)
+    assert "not valid or has expired" in page.locator("#connection").inner_text()
+    time.sleep(1.0)
+    client = page.evaluate("({state: frontdeskConsole.client.state, connects: frontdeskConsole.client.connects})")
+    assert client == {"state": "closed", "connects": 1}
+    assert page.evaluate("sessionStorage.getItem('frontdesk.agentToken')") is None

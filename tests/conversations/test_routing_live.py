@@ -234,3 +234,26 @@ async def _hundreds_of_starts_and_closes(server, api, routing: str) -> None:
     assert closed == starts
     assert await server.node.store.open_conversations("acme") == []
     assert all(not a.conn.close_code for a in agents.values())
+
+
+async def test_a_queued_visitor_gone_for_the_ttl_leaves_the_queue():
+    async with running_server(make_settings(heartbeat=0.3, presence_ttl=1.0)) as server:
+        async with server.api() as api:
+            await _put(api)  # nobody online: everything queues
+            first, _ = await fd.widget(server.ws, "site", visitor="first", beat=0.2)
+            await first.send({"type": "conversation.start"})
+            queued = await first.recv_type("conversation.queued")
+            second, _ = await fd.widget(server.ws, "site", visitor="second", beat=0.2)
+            await second.send({"type": "conversation.start"})
+            assert (await second.recv_type("conversation.queued"))["position"] == 2
+            # a reload inside the TTL keeps the place
+            await first.close()
+            first, _ = await fd.widget(server.ws, "site", visitor="first", beat=0.2)
+            await second.no_frame(1.5, kind="conversation.queued")
+            # gone for good: after the TTL the conversation is closed, and the queue moves up
+            await first.close()
+            moved = await second.recv_type("conversation.queued", timeout=2.5)
+            assert moved["position"] == 1
+            record = await server.node.store.get_conversation(queued["conversation"])
+            assert record is not None and record.state.value == "closed"
+            await second.close()

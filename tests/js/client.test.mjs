@@ -153,6 +153,40 @@ describe('no retry', () => {
   });
 });
 
+describe('retry later', () => {
+  test('after 4429 the reconnect waits at least the base delay, from a higher attempt', async () => {
+    const base = 200;
+    const noisy = agent(source, {
+      token: agentToken({ sub: 'noisy', name: 'Noisy' }), encoding: 'json', backoff: { base, cap: 5000 },
+    });
+    await connected(noisy);
+    const closed = noisy.once('close');
+    for (let i = 0; i < 1500 && noisy.state === 'open'; i += 1) noisy.ping();
+    const info = await closed;
+    assert.equal(info.code, 4429);
+    assert.equal(info.reconnect, true);
+    assert.ok(info.attempt >= 3, `attempt ${info.attempt}`);
+    assert.ok(info.delay >= base && info.delay <= Math.min(5000, base * 2 ** info.attempt), `delay ${info.delay}`);
+    await waitFor(noisy, 'open', () => true, 8000);
+    noisy.close();
+  });
+});
+
+describe('agent status', () => {
+  test('a status chosen before connecting is sent after the welcome', async () => {
+    const oscar = agent(source, { token: agentToken({ sub: 'oscar', name: 'Oscar' }) });
+    assert.equal(oscar.setStatus('busy'), false, 'not sent yet');
+    const busy = waitFor(oscar, 'agent.status', (f) => f.agent === 'oscar' && f.status === 'busy', 3000);
+    oscar.connect();
+    await busy;
+    assert.equal(oscar.status, 'busy');
+    const me = (await server.agents()).find((a) => a.id === 'oscar');
+    assert.equal(me.status, 'busy');
+    assert.equal(me.available, false);
+    oscar.close();
+  });
+});
+
 describe('visitor id', () => {
   test('is kept in storage and used again', async () => {
     const storage = new MemoryStorage();
@@ -190,13 +224,14 @@ describe('live status', () => {
     assert.equal(visitor.status.status, 'online');
     const offline = waitFor(visitor, 'widget.status', (s) => s.status === 'offline', 2000);
     const mine = waitFor(kevin, 'agent.status', (s) => s.agent === 'kevin' && s.status === 'busy', 2000);
+    const kevinSees = waitFor(kevin, 'widget.status', (s) => s.widget === 'demo' && s.status === 'offline', 2000);
     const t0 = Date.now();
     kevin.setStatus('busy');
     const status = await offline;
     assert.ok(Date.now() - t0 < 1000, 'within a second');
     assert.equal(status.reason, 'team_away');
     assert.equal(visitor.isOnline, false);
-    await mine;
+    await Promise.all([mine, kevinSees]);
     assert.equal(kevin.status, 'busy');
     assert.equal(kevin.widgets.get('demo').status, 'offline');
     const online = waitFor(visitor, 'widget.status', (s) => s.status === 'online', 2000);
@@ -291,8 +326,10 @@ describe('reconnect', () => {
       }
       const attempts = closes.map((c) => c.attempt);
       assert.deepEqual(attempts.slice(0, 6), [0, 1, 2, 3, 4, 5]);
+      // Listen before restarting: the client may well reconnect before start() returns.
+      const reopened = waitFor(kevin, 'open', () => true, 10000);
       await restartable.start();
-      await waitFor(kevin, 'open', () => true, 5000);
+      await reopened;
       assert.equal(kevin.state, 'open');
       assert.equal(kevin.attempt, 0, 'a welcome resets the backoff');
       assert.notEqual(kevin.session, firstSession);

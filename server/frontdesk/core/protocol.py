@@ -87,8 +87,10 @@ def parse_agent_command(frame: dict[str, Any]) -> Ping | SetStatus | CloseConver
         if not isinstance(conversation, str) or not is_valid_id(conversation):
             raise FrameError(ErrorCode.BAD_FIELD, "conversation must be a conversation id")
         return CloseConversation(conversation)
-    if kind in WIDGET_TYPES or kind == "hello":
-        raise FrameError(ErrorCode.FORBIDDEN, f"an agent may not send '{kind}' here")
+    if kind == "hello":
+        raise FrameError(ErrorCode.FORBIDDEN, "hello was already received")
+    if kind in WIDGET_TYPES:
+        raise FrameError(ErrorCode.FORBIDDEN, f"an agent may not send '{kind}'")
     raise FrameError(ErrorCode.UNKNOWN_TYPE, f"unknown frame type '{kind[:64]}'")
 
 
@@ -101,6 +103,8 @@ def parse_widget_command(frame: dict[str, Any]) -> Ping | StartConversation:
         if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
             raise FrameError(ErrorCode.BAD_FIELD, f"text must be a string of at most {MAX_TEXT} characters")
         return StartConversation(text)
-    if kind in AGENT_TYPES or kind == "hello":
+    if kind == "hello":
+        raise FrameError(ErrorCode.FORBIDDEN, "hello was already received")
+    if kind in AGENT_TYPES:
         raise FrameError(ErrorCode.FORBIDDEN, f"a widget may not send '{kind}'")
     raise FrameError(ErrorCode.UNKNOWN_TYPE, f"unknown frame type '{kind[:64]}'")

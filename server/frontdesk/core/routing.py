@@ -1,6 +1,6 @@
 """Who gets a new conversation (contract: Routing). Pure: the store feeds it a snapshot.
 
-The Redis store's assignment script (store/lua/assign.lua) mirrors these rules; the store
+The Redis store's assignment script (store/lua/routing.lua) mirrors these rules; the store
 contract tests hold both to the same behaviour.
 """
 

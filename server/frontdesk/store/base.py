@@ -173,6 +173,23 @@ class Store(Protocol):
 
     async def get_conversation(self, conversation: str) -> Conversation | None: ...
 
+    async def visitor_connected(self, account: str, widget: str, visitor: str) -> None:
+        """Count one more open socket of the visitor on the widget (any process)."""
+
+    async def visitor_disconnected(self, account: str, widget: str, visitor: str) -> bool:
+        """Count one socket fewer; True when the visitor has no socket left anywhere.
+
+        A process that dies leaves its sockets counted, so its visitors are never taken for
+        gone: the safe direction (their queued conversations wait for an agent or a close).
+        """
+
+    async def abandon_queued(self, account: str, widget: str, visitor: str,
+                             now: float) -> CloseResult | None:
+        """Close the visitor's queued conversation on the widget if the visitor is still gone.
+
+        None when a socket of the visitor came back, or it has no queued conversation there.
+        """
+
     async def open_conversations(self, account: str) -> list[Conversation]:
         """Assigned and queued conversations of the account (queue order for the queued)."""
 

@@ -141,6 +141,11 @@ class AccountKeys:
         return self._key("visitors")
 
     @property
+    def visitor_sockets(self) -> str:
+        """Hash: "<widget> <visitor>" -> open sockets of the visitor on the widget (any node)."""
+        return self._key("visitor_sockets")
+
+    @property
     def conversations(self) -> str:
         """Hash: conversation -> record JSON {w, v, s, a: [[id, name]...], t?}."""
         return self._key("convs")
@@ -158,4 +163,10 @@ class AccountKeys:
     def routing_keys(self) -> list[str]:
         """KEYS of the conversation scripts, in the order lua/routing.lua names them."""
         return [self.meta, self.routing, self.agents, self.status, self.connected, self.load,
-                self.last_assigned, self.queue, self.open, self.visitors, self.conversations]
+                self.last_assigned, self.queue, self.open, self.visitors, self.conversations,
+                self.visitor_sockets]
+
+
+def visitor_field(widget: str, visitor: str) -> str:
+    """Field of AccountKeys.visitors and .visitor_sockets (ids contain no space)."""
+    return f"{widget} {visitor}"

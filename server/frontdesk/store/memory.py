@@ -56,6 +56,7 @@ class MemoryStore:
         self._widgets: dict[str, WidgetSettings] = {}
         self._conversations: dict[str, Conversation] = {}
         self._open_by_visitor: dict[tuple[str, str, str], str] = {}
+        self._visitor_sockets: dict[tuple[str, str, str], int] = {}
         self._published: dict[tuple[str, str], tuple[tuple[int, float], dict]] = {}
 
     def _account(self, account: str) -> _Account:
@@ -312,6 +313,30 @@ class MemoryStore:
         if acct is None or not acct.queue:
             return QueueChange()
         return self._drain(acct, len(acct.queue))
+
+    async def visitor_connected(self, account: str, widget: str, visitor: str) -> None:
+        key = (account, widget, visitor)
+        self._visitor_sockets[key] = self._visitor_sockets.get(key, 0) + 1
+
+    async def visitor_disconnected(self, account: str, widget: str, visitor: str) -> bool:
+        key = (account, widget, visitor)
+        left = self._visitor_sockets.get(key, 0) - 1
+        if left > 0:
+            self._visitor_sockets[key] = left
+            return False
+        self._visitor_sockets.pop(key, None)
+        return True
+
+    async def abandon_queued(self, account: str, widget: str, visitor: str,
+                             now: float) -> CloseResult | None:
+        if self._visitor_sockets.get((account, widget, visitor), 0) > 0:
+            return None
+        conversation = self._open_by_visitor.get((account, widget, visitor))
+        if conversation is None:
+            return None
+        if self._conversations[conversation].state is not ConversationState.QUEUED:
+            return None
+        return await self.close_conversation(conversation, now)
 
     async def get_conversation(self, conversation: str) -> Conversation | None:
         record = self._conversations.get(conversation)

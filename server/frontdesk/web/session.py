@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.websockets import WebSocket
@@ -109,6 +110,28 @@ class Session:
             self.close(CloseCode.UNAUTHORIZED, "the first frame must be a hello")
             raise Closed()
         return frame
+
+    async def serve(self, parse: Callable[[dict[str, Any]], Any],
+                    handle: Callable[[Any], Awaitable[None]]) -> None:
+        """The frame loop: parse each frame into a command and handle it; a frame that is
+        not understood gets an `error` frame and the loop goes on (contract: WebSocket)."""
+        self.watch_silence()
+        while True:
+            try:
+                data = await self.receive()
+            except Closed:
+                return
+            try:
+                command = parse(decode_frame(data, self.sock.encoding))
+                if isinstance(command, Ping):
+                    self.send(frames.pong())
+                else:
+                    await handle(command)
+            except FrameError as exc:
+                self.send_error(exc)
+            except StoreUnavailable as exc:
+                self.node.note_store_down(exc)
+                self.send_error(FrameError(ErrorCode.UNAVAILABLE, "the store cannot be reached"))
 
     # --- silence ---------------------------------------------------------------------------------
     def watch_silence(self) -> None:
@@ -213,25 +236,14 @@ async def _forget_connection(node: Node, claims: AgentClaims, connection: str) -
 
 async def _agent_loop(session: Session, claims: AgentClaims) -> None:
     node = session.node
-    session.watch_silence()
-    while True:
-        try:
-            data = await session.receive()
-        except Closed:
-            return
-        try:
-            command = parse_agent_command(decode_frame(data, session.sock.encoding))
-            if isinstance(command, Ping):
-                session.send(frames.pong())
-            elif isinstance(command, SetStatus):
-                await node.presence.set_status(claims.account, claims.agent, command.status)
-            elif isinstance(command, CloseConversation):
-                await node.conversations.close(command.conversation, by_account=claims.account)
-        except FrameError as exc:
-            session.send_error(exc)
-        except StoreUnavailable as exc:
-            node.note_store_down(exc)
-            session.send_error(FrameError(ErrorCode.UNAVAILABLE, "the store cannot be reached"))
+
+    async def handle(command: SetStatus | CloseConversation) -> None:
+        if isinstance(command, SetStatus):
+            await node.presence.set_status(claims.account, claims.agent, command.status)
+        else:
+            await node.conversations.close(command.conversation, by_account=claims.account)
+
+    await session.serve(parse_agent_command, handle)
 
 
 # --- widgets -----------------------------------------------------------------------------------------
@@ -283,6 +295,12 @@ async def widget_endpoint(websocket: WebSocket) -> None:
         session.close(CloseCode.UNKNOWN_WIDGET, "unknown widget")
         return
     account = settings.account
+    try:
+        await node.store.visitor_connected(account, widget, visitor)
+    except StoreUnavailable as exc:
+        node.note_store_down(exc)
+        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
+        return
     welcome_status = view.to_payload()
     session.send(frames.widget_welcome(session.id, node.settings.heartbeat, visitor, welcome_status))
     node.hub.add_widget(sock, account, widget, visitor)
@@ -292,6 +310,11 @@ async def widget_endpoint(websocket: WebSocket) -> None:
     finally:
         session.stop_watching()
         node.hub.remove_widget(sock, account, widget, visitor)
+        try:
+            if await node.store.visitor_disconnected(account, widget, visitor):
+                node.conversations.watch_departure(account, widget, visitor)
+        except StoreUnavailable as exc:
+            node.note_store_down(exc)
 
 
 async def _catch_up(session: Session, widget: str, sent: dict[str, Any]) -> None:
@@ -306,20 +329,8 @@ async def _catch_up(session: Session, widget: str, sent: dict[str, Any]) -> None
 
 async def _widget_loop(session: Session, account: str, widget: str, visitor: str) -> None:
     node = session.node
-    session.watch_silence()
-    while True:
-        try:
-            data = await session.receive()
-        except Closed:
-            return
-        try:
-            command = parse_widget_command(decode_frame(data, session.sock.encoding))
-            if isinstance(command, Ping):
-                session.send(frames.pong())
-            elif isinstance(command, StartConversation):
-                await node.conversations.start(account, widget, visitor, command.text)
-        except FrameError as exc:
-            session.send_error(exc)
-        except StoreUnavailable as exc:
-            node.note_store_down(exc)
-            session.send_error(FrameError(ErrorCode.UNAVAILABLE, "the store cannot be reached"))
+
+    async def handle(command: StartConversation) -> None:
+        await node.conversations.start(account, widget, visitor, command.text)
+
+    await session.serve(parse_widget_command, handle)

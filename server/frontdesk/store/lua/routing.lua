@@ -19,10 +19,12 @@
 --   KEYS[9]  frontdesk:{acct}:open       zset open conversation -> meta.cseq (creation order)
 --   KEYS[10] frontdesk:{acct}:visitors   hash "<widget> <visitor>" -> open conversation
 --   KEYS[11] frontdesk:{acct}:convs      hash conversation -> record JSON
+--   KEYS[12] frontdesk:{acct}:visitor_sockets  hash "<widget> <visitor>" -> open sockets
 -- A conversation record is {w: widget, v: visitor, s: state, a: [[id, name], ...], t?: text};
 -- scripts answer with views: the record plus id and p (1-based queue position, when queued).
 local K_META, K_ROUTING, K_AGENTS, K_STATUS, K_CONNECTED = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local K_LOAD, K_LAST, K_QUEUE, K_OPEN, K_VISITORS, K_CONVS = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+local K_VISITOR_SOCKETS = KEYS[12]
 
 -- Ids compare by bytes, as Python compares these ASCII strings (Lua's `<` follows the
 -- server's locale collation, which may not).
@@ -219,4 +221,40 @@ end
 
 local function bump_version()
   redis.call('HINCRBY', K_META, 'version', 1)
+end
+
+-- MemoryStore.close_conversation: close it, free its agents' capacity, drain the queue.
+-- nil for an unknown conversation, else {was_open, c, assigned, moved}; closing one already
+-- closed changes nothing (was_open = 0). Bumps the version when it was open.
+local function close_conversation(id)
+  local raw = redis.call('HGET', K_CONVS, id)
+  if not raw then
+    return nil
+  end
+  local record = cjson.decode(raw)
+  if record.s == 'closed' then
+    return {was_open = 0, c = view(id, record, nil), assigned = {}, moved = {}}
+  end
+  local moved_from = redis.call('LLEN', K_QUEUE)
+  if record.s == 'queued' then
+    local index = redis.call('LPOS', K_QUEUE, id)
+    if index then
+      moved_from = index
+      redis.call('LREM', K_QUEUE, 1, id)
+    end
+  end
+  for _, ref in ipairs(record.a) do
+    if redis.call('HEXISTS', K_AGENTS, ref[1]) == 1 then
+      if redis.call('HINCRBY', K_LOAD, ref[1], -1) <= 0 then
+        redis.call('HDEL', K_LOAD, ref[1])
+      end
+    end
+  end
+  redis.call('HDEL', K_VISITORS, record.w .. ' ' .. record.v)
+  redis.call('ZREM', K_OPEN, id)
+  record.s = 'closed'
+  redis.call('HSET', K_CONVS, id, cjson.encode(record))
+  bump_version()
+  local assigned, moved = drain(load_agents(), moved_from)
+  return {was_open = 1, c = view(id, record, nil), assigned = assigned, moved = moved}
 end

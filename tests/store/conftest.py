@@ -1,0 +1,92 @@
+"""Fixtures of the store contract suite: one harness per backend, a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+import redis
+
+from frontdesk.core.events import Event
+from frontdesk.store.base import Store
+from frontdesk.store.memory import MemoryStore
+from frontdesk.store.redis import RedisStore
+from tests.support.redis_server import RedisServer, start_or_skip
+
+MARKER = "test.marker"
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = start_or_skip()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """A running, empty redis-server (an outage test may have left it stopped)."""
+    if not redis_server.is_running:
+        redis_server.start()
+    with redis.Redis.from_url(redis_server.url) as client:
+        client.flushall()
+    return redis_server.url
+
+
+@dataclass
+class Harness:
+    """A store under test with the events its handler got, and more stores on the same state."""
+
+    kind: str
+    store: Store
+    url: str | None
+    events: list[Event] = field(default_factory=list)
+    others: list[RedisStore] = field(default_factory=list)
+
+    @property
+    def is_redis(self) -> bool:
+        return self.kind == "redis"
+
+    async def another(self, events: list[Event] | None = None) -> RedisStore:
+        """Another process's store on the same Redis (closed at teardown)."""
+        assert self.url is not None, "only the redis store has other processes"
+        other = RedisStore(self.url, node_id=f"other-{uuid.uuid4().hex[:8]}")
+        await other.open((events if events is not None else []).append)
+        self.others.append(other)
+        return other
+
+    async def settle(self, timeout: float = 3.0) -> list[Event]:
+        """Wait until everything published so far reached the handler; the events, no markers."""
+        token = uuid.uuid4().hex
+        await self.store.publish(Event("test", {"type": MARKER, "token": token}))
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not any(e.payload.get("token") == token for e in self.events):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("published events did not come back in time")
+            await asyncio.sleep(0.005)
+        return [e for e in self.events if e.payload.get("type") != MARKER]
+
+    async def aclose(self) -> None:
+        for other in self.others:
+            await other.close()
+        await self.store.close()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    if request.param == "memory":
+        h = Harness("memory", MemoryStore(), None)
+    else:
+        url = request.getfixturevalue("redis_url")
+        h = Harness("redis", RedisStore(url, node_id=f"test-{uuid.uuid4().hex[:8]}"), url)
+    await h.store.open(h.events.append)
+    yield h
+    await h.aclose()
+
+
+@pytest.fixture
+def store(harness: Harness) -> Store:
+    return harness.store

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from frontdesk.core import frames
 from frontdesk.core.errors import ErrorCode, FrameError
@@ -102,14 +102,31 @@ class Conversations:
 
     async def _announce(self, conversation: Conversation, *, to_agents: bool) -> None:
         """joined to its agents and visitor, or queued (with position) to the visitor."""
-        visitor = (conversation.widget, conversation.visitor)
-        at = self.node.clock().timestamp()
-        if conversation.state is ConversationState.ASSIGNED:
-            payload = frames.conversation_joined(conversation.id, conversation.widget,
-                                                 conversation.visitor, conversation.agents)
-            agents = tuple(a.id for a in conversation.agents) if to_agents else ()
-            await self.node.store.publish(Event(conversation.account, payload, agents=agents,
-                                                visitor=visitor, at=at))
-        elif conversation.state is ConversationState.QUEUED and conversation.position is not None:
-            payload = frames.conversation_queued(conversation.id, conversation.position)
-            await self.node.store.publish(Event(conversation.account, payload, visitor=visitor, at=at))
+        payload = state_payload(conversation)
+        if payload is None:
+            return
+        agents = tuple(a.id for a in conversation.agents) if to_agents else ()
+        await self.node.store.publish(Event(
+            conversation.account, payload, agents=agents,
+            visitor=(conversation.widget, conversation.visitor), at=self.node.clock().timestamp()))
+
+    async def of_agent(self, account: str, agent: str) -> list[dict[str, Any]]:
+        """The agent's open conversations as `conversation.joined` payloads (its welcome)."""
+        return [frames.conversation_joined(c.id, c.widget, c.visitor, c.agents)
+                for c in await self.node.store.open_conversations(account)
+                if c.state is ConversationState.ASSIGNED and any(a.id == agent for a in c.agents)]
+
+    async def of_visitor(self, account: str, widget: str, visitor: str) -> dict[str, Any] | None:
+        """The visitor's open conversation as joined or queued payload (its welcome)."""
+        conversation = await self.node.store.visitor_conversation(account, widget, visitor)
+        return None if conversation is None else state_payload(conversation)
+
+
+def state_payload(conversation: Conversation) -> dict[str, Any] | None:
+    """Where a conversation stands, as the frame its visitor gets: joined or queued."""
+    if conversation.state is ConversationState.ASSIGNED:
+        return frames.conversation_joined(conversation.id, conversation.widget,
+                                          conversation.visitor, conversation.agents)
+    if conversation.state is ConversationState.QUEUED and conversation.position is not None:
+        return frames.conversation_queued(conversation.id, conversation.position)
+    return None

@@ -257,3 +257,22 @@ async def test_a_queued_visitor_gone_for_the_ttl_leaves_the_queue():
             record = await server.node.store.get_conversation(queued["conversation"])
             assert record is not None and record.state.value == "closed"
             await second.close()
+
+
+async def test_welcomes_carry_open_conversations_so_reloads_lose_nothing(server, api):
+    await _put(api, routing="round_robin", max_conversations_per_agent=1)
+    _online = await _agents(server, "kevin")
+    visitor, welcome = await fd.widget(server.ws, "site", visitor="vis")
+    await visitor.send({"type": "conversation.start"})
+    joined = await visitor.recv_type("conversation.joined")
+    waiting, _ = await fd.widget(server.ws, "site", visitor="later")
+    await waiting.send({"type": "conversation.start"})
+    await waiting.recv_type("conversation.queued")
+    # reloads: each new socket's welcome says where its conversation stands
+    _, again = await fd.widget(server.ws, "site", visitor="vis")
+    assert again["conversation"] == joined
+    _, later = await fd.widget(server.ws, "site", visitor="later")
+    assert later["conversation"]["type"] == "conversation.queued"
+    assert later["conversation"]["position"] == 1
+    _, console = await fd.agent(server.ws, agent_token("acme", "kevin"))
+    assert console["conversations"] == [joined]

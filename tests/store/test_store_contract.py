@@ -471,6 +471,23 @@ async def test_a_visitor_gets_their_open_conversation_back(store: Store) -> None
     assert fresh is not None and not fresh.existing and fresh.conversation.id == "c4"
 
 
+async def test_visitor_conversation_is_the_open_one_on_that_widget(store: Store) -> None:
+    await store.put_widget("w1", widget_settings())
+    await store.put_widget("w2", widget_settings())
+    assert await store.visitor_conversation(ACME, "w1", "v1") is None
+    queued = await start(store, "v1")
+    found = await store.visitor_conversation(ACME, "w1", "v1")
+    assert found == queued and found is not None and found.position == 1
+    assert await store.visitor_conversation(ACME, "w2", "v1") is None
+    assert await store.visitor_conversation("rival", "w1", "v1") is None
+    await connect(store, "kevin")
+    await store.assign_queued(ACME, NOW)
+    assigned = await store.visitor_conversation(ACME, "w1", "v1")
+    assert assigned is not None and agent_ids(assigned) == ["kevin"]
+    await store.close_conversation(queued.id, NOW)
+    assert await store.visitor_conversation(ACME, "w1", "v1") is None
+
+
 async def test_close_twice_and_unknown_ids(store: Store) -> None:
     await store.put_widget("w1", widget_settings())
     await store.put_widget("theirs", widget_settings(account="other"))

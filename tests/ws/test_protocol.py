@@ -48,11 +48,14 @@ async def test_no_subprotocol_answers_in_the_hellos_encoding(server, site, encod
 
 async def test_welcome_payloads(server, api, site, encoding):
     visitor, welcome = await fd.widget(server.ws, "site", encoding, visitor="visitor-1")
-    assert set(welcome) == {"type", "session", "heartbeat", "visitor", "widget"}
+    assert set(welcome) == {"type", "session", "heartbeat", "visitor", "widget", "conversation"}
+    assert welcome["conversation"] is None
     assert welcome["heartbeat"] == server.settings.heartbeat
     assert welcome["widget"]["type"] == "widget.status" and welcome["widget"]["widget"] == "site"
     agent, agent_welcome = await fd.agent(server.ws, agent_token("acme", "kevin"), encoding)
-    assert set(agent_welcome) == {"type", "session", "heartbeat", "agent", "team", "widgets"}
+    assert set(agent_welcome) == {"type", "session", "heartbeat", "agent", "team", "widgets",
+                                  "conversations"}
+    assert agent_welcome["conversations"] == []
     assert agent_welcome["team"] == [{"type": "agent.status", "agent": "kevin", "name": "Kevin",
                                       "status": "online", "connected": True, "available": True}]
     assert [w["widget"] for w in agent_welcome["widgets"]] == ["site"]

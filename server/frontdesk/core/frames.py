@@ -27,18 +27,22 @@ def agent_listing(agent: AgentState) -> dict[str, Any]:
 
 
 def agent_welcome(session: str, heartbeat: float, me: AgentState, team: Iterable[AgentState],
-                  widgets: Iterable[dict[str, Any]]) -> dict[str, Any]:
+                  widgets: Iterable[dict[str, Any]],
+                  conversations: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Contract fields, plus `conversations`: the agent's open ones, as joined payloads."""
     return {
         "type": "welcome", "session": session, "heartbeat": heartbeat,
         "agent": {"id": me.id, "name": me.name, "status": me.status.value},
         "team": [agent_status(a) for a in team], "widgets": list(widgets),
+        "conversations": list(conversations),
     }
 
 
-def widget_welcome(session: str, heartbeat: float, visitor: str,
-                   widget_status: dict[str, Any]) -> dict[str, Any]:
+def widget_welcome(session: str, heartbeat: float, visitor: str, widget_status: dict[str, Any],
+                   conversation: dict[str, Any] | None) -> dict[str, Any]:
+    """Contract fields, plus `conversation`: the visitor's open one (joined or queued) or null."""
     return {"type": "welcome", "session": session, "heartbeat": heartbeat, "visitor": visitor,
-            "widget": widget_status}
+            "widget": widget_status, "conversation": conversation}
 
 
 def pong() -> dict[str, Any]:

@@ -173,6 +173,10 @@ class Store(Protocol):
 
     async def get_conversation(self, conversation: str) -> Conversation | None: ...
 
+    async def visitor_conversation(self, account: str, widget: str,
+                                   visitor: str) -> Conversation | None:
+        """The visitor's open (assigned or queued) conversation on the widget, if any."""
+
     async def visitor_connected(self, account: str, widget: str, visitor: str) -> None:
         """Count one more open socket of the visitor on the widget (any process)."""
 

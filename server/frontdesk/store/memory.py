@@ -314,6 +314,11 @@ class MemoryStore:
             return QueueChange()
         return self._drain(acct, len(acct.queue))
 
+    async def visitor_conversation(self, account: str, widget: str,
+                                   visitor: str) -> Conversation | None:
+        conversation = self._open_by_visitor.get((account, widget, visitor))
+        return None if conversation is None else await self.get_conversation(conversation)
+
     async def visitor_connected(self, account: str, widget: str, visitor: str) -> None:
         key = (account, widget, visitor)
         self._visitor_sockets[key] = self._visitor_sockets.get(key, 0) + 1

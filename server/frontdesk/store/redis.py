@@ -615,6 +615,17 @@ class RedisStore:
         return None if raw is None else self._conversation(account, json.loads(raw))
 
     @_translated
+    async def visitor_conversation(self, account: str, widget: str,
+                                   visitor: str) -> Conversation | None:
+        conversation = await self._redis.hget(keys.AccountKeys(account).visitors,
+                                              keys.visitor_field(widget, visitor))
+        if conversation is None:
+            return None
+        raw = await self._script("get_conversation", keys.AccountKeys(account).routing_keys(),
+                                 [_text(conversation)])
+        return None if raw is None else self._conversation(account, json.loads(raw))
+
+    @_translated
     async def visitor_connected(self, account: str, widget: str, visitor: str) -> None:
         await self._redis.hincrby(keys.AccountKeys(account).visitor_sockets,
                                   keys.visitor_field(widget, visitor), 1)

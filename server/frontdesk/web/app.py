@@ -24,15 +24,22 @@ STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
 
 
 class StaticPages(StaticFiles):
-    """The pages and the bundled client; a missing file is the JSON 404 of every route."""
+    """The pages and the bundled client; a missing file is the JSON 404 of every route.
+
+    Scripts and styles may be loaded by any site (the widget embeds with one script tag, and
+    browsers fetch module scripts in CORS mode), so they carry `Access-Control-Allow-Origin: *`.
+    """
 
     async def get_response(self, path: str, scope):  # type: ignore[no-untyped-def]
         try:
-            return await super().get_response(path, scope)
+            response = await super().get_response(path, scope)
         except HTTPException:
             raise
         except (OSError, RuntimeError):
             raise HTTPException(404) from None
+        if path.endswith((".js", ".mjs", ".css", ".svg")):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
 
 
 def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None,

@@ -188,13 +188,15 @@ async def agent_endpoint(websocket: WebSocket) -> None:
         await node.presence.connect(claims, session.id)
         team = await node.store.team(claims.account)
         widgets = await node.widgets.statuses(claims.account, team)
+        conversations = await node.conversations.of_agent(claims.account, claims.agent)
     except StoreUnavailable as exc:
         node.note_store_down(exc)
         await _forget_connection(node, claims, session.id)
         session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
         return
     me = next(a for a in team.agents if a.id == claims.agent)
-    session.send(frames.agent_welcome(session.id, node.settings.heartbeat, me, team.agents, widgets))
+    session.send(frames.agent_welcome(session.id, node.settings.heartbeat, me, team.agents,
+                                      widgets, conversations))
     node.hub.add_agent(sock, claims.account, claims.agent)
     try:
         await _agent_catch_up(session, claims.account, team.version,
@@ -297,12 +299,14 @@ async def widget_endpoint(websocket: WebSocket) -> None:
     account = settings.account
     try:
         await node.store.visitor_connected(account, widget, visitor)
+        conversation = await node.conversations.of_visitor(account, widget, visitor)
     except StoreUnavailable as exc:
         node.note_store_down(exc)
         session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
         return
     welcome_status = view.to_payload()
-    session.send(frames.widget_welcome(session.id, node.settings.heartbeat, visitor, welcome_status))
+    session.send(frames.widget_welcome(session.id, node.settings.heartbeat, visitor,
+                                       welcome_status, conversation))
     node.hub.add_widget(sock, account, widget, visitor)
     try:
         await _catch_up(session, widget, welcome_status)

@@ -330,7 +330,7 @@ def _parse_day(value: object) -> DayHours:
     if not isinstance(value, list | tuple):
         raise _Bad('must be a list of ["HH:MM", "HH:MM"] intervals')
     intervals: list[Interval] = []
-    for index, pair in enumerate(value):
+    for index, pair in enumerate(value, start=1):  # people count intervals from 1
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             raise _Bad(f'interval {index}: must be a pair ["HH:MM", "HH:MM"]')
         start, end = _parse_clock(pair[0]), _parse_clock(pair[1])

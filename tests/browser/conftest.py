@@ -147,7 +147,7 @@ def frontdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontdesk]:
                 process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: the sync API's loop must be gone before later asyncio tests
 def chromium() -> Iterator[Any]:
     """Headless Debian Chromium through Playwright; skipped where either is missing."""
     try:

@@ -84,17 +84,23 @@ export interface ConversationJoinedFrame {
   widget: string;
   visitor: string;
   agents: AgentRef[];
+  /** Set on the events the client re-emits from a welcome (not sent by the server). */
+  restored?: true;
 }
 
 export interface ConversationQueuedFrame {
   type: 'conversation.queued';
   conversation: string;
   position: number;
+  /** Set on the events the client re-emits from a welcome (not sent by the server). */
+  restored?: true;
 }
 
 export interface ConversationClosedFrame {
   type: 'conversation.closed';
   conversation: string;
+  /** Set when the client found, at a welcome, that a conversation it knew open was closed meanwhile. */
+  restored?: true;
 }
 
 export interface ErrorFrame {
@@ -110,6 +116,11 @@ export interface AgentWelcomeFrame {
   agent: { id: string; name: string; status: AgentStatus };
   team: AgentStatusFrame[];
   widgets: WidgetStatusFrame[];
+  /**
+   * Beyond the contract: every open conversation this agent is in. The client re-emits them
+   * as `conversation.joined` events (with `restored: true`) right after `open`.
+   */
+  conversations?: ConversationJoinedFrame[];
 }
 
 export interface WidgetWelcomeFrame {
@@ -118,6 +129,12 @@ export interface WidgetWelcomeFrame {
   heartbeat: number;
   visitor: string;
   widget: WidgetStatusFrame;
+  /**
+   * Beyond the contract: the visitor's open conversation on this widget, or null. The client
+   * re-emits it as a `conversation.joined` or `conversation.queued` event (with
+   * `restored: true`) right after `open`.
+   */
+  conversation?: ConversationJoinedFrame | ConversationQueuedFrame | null;
 }
 
 export interface Frame {

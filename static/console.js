@@ -170,7 +170,7 @@ function renderConversations(client) {
       h('div', { class: 'body' },
         h('div', { class: 'card-title' }, `Visitor ${shortId(c.visitor)}`, h('span', { class: 'meta' }, ` on ${c.widget}`)),
         c.text ? h('p', { class: 'message' }, `“${c.text}”`) : null,
-        h('div', { class: 'meta' }, c.closed ? 'Closed' : `Started ${formatWhen(c.at)}`),
+        h('div', { class: 'meta' }, c.closed ? 'Closed' : c.at ? `Started ${formatWhen(c.at)}` : 'Open'),
         h('div', { class: 'agents', 'aria-label': `Agents: ${listNames(names)}` },
           ...names.map((n) => h('span', { class: 'tag' }, n)))),
       c.closed ? null : h('button', {
@@ -236,6 +236,40 @@ function wireStatusMenu(client) {
   });
 }
 
+// ---- conversations this tab has shown -----------------------------------------------------
+
+// Each conversation is announced (chime, notification, highlight) once. What this tab has
+// shown, with when, is kept in sessionStorage, so that a reload brings the cards back from
+// the welcome without announcing them again. A conversation first seen in a welcome is
+// announced only when this tab showed the console before (a reload) and not that one: it was
+// given to this agent while the page was reloading.
+const SEEN_KEY = 'frontdesk.console.seen';
+
+function loadSeen() {
+  try {
+    const value = JSON.parse(sessionStorage.getItem(SEEN_KEY) ?? 'null');
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+const seenBefore = loadSeen(); // null: this tab has not shown the console yet
+const seen = { ...seenBefore }; // conversation id -> ISO time first shown (null: unknown)
+
+/** Keep the open conversations' entries (closed cards do not survive a reload anyway). */
+function saveSeen(client) {
+  for (const id of Object.keys(seen)) {
+    const c = client.conversations.get(id);
+    if (!c || c.closed) delete seen[id];
+  }
+  try {
+    sessionStorage.setItem(SEEN_KEY, JSON.stringify(seen));
+  } catch {
+    // no storage: after a reload the cards come back all the same, just silently
+  }
+}
+
 // ---- start -------------------------------------------------------------------------------
 
 const fresh = new Set();
@@ -253,22 +287,36 @@ function start(token) {
   client.on('open', (welcome) => {
     $('account-line').textContent = `Signed in as ${welcome.agent.name}`;
     document.body.dataset.connected = 'true';
+    // The welcome's open conversations are in client.conversations already (their
+    // conversation.joined events follow): show them with the time this tab first saw them.
+    for (const c of client.conversations.values()) c.at ??= seen[c.conversation] ?? null;
     renderConnection(client);
     renderAll();
+    saveSeen(client);
   });
   client.on('agent.status', () => { renderTeam(client); renderMe(client); });
   client.on('widget.status', () => renderWidgets(client));
   client.on('conversation.joined', (frame) => {
-    const c = client.conversations.get(frame.conversation);
-    c.at = new Date().toISOString();
-    fresh.add(frame.conversation);
-    setTimeout(() => fresh.delete(frame.conversation), 1500);
+    const id = frame.conversation;
+    const c = client.conversations.get(id);
+    const announce = !(id in seen) && !(frame.restored && seenBefore === null);
+    if (!(id in seen)) seen[id] = announce ? new Date().toISOString() : null;
+    c.at = seen[id];
+    saveSeen(client);
+    if (announce) {
+      fresh.add(id);
+      setTimeout(() => { fresh.delete(id); }, 1500);
+    }
     renderConversations(client);
+    if (!announce) return;
     chime();
     const names = listNames((frame.agents ?? []).map((a) => a.name));
-    notify('New conversation', `Visitor ${shortId(frame.visitor)} on ${frame.widget}${names ? ` · with ${names}` : ''}`, frame.conversation);
+    notify('New conversation', `Visitor ${shortId(frame.visitor)} on ${frame.widget}${names ? ` · with ${names}` : ''}`, id);
   });
-  client.on('conversation.closed', () => renderConversations(client));
+  client.on('conversation.closed', () => {
+    renderConversations(client);
+    saveSeen(client);
+  });
   client.on('error', (frame) => {
     $('connection').className = 'notice error';
     $('connection').textContent = frame.message || frame.code;

@@ -131,6 +131,26 @@
   var client = null;
   var sentText = '';
 
+  // The visitor's first message is kept for this tab with its conversation id, so that the
+  // bubble is still there after a reload (the welcome brings the conversation, not the text).
+  var TEXT_KEY = 'frontdesk.text.' + widgetId;
+  var textFor = null; // the conversation sentText belongs to; null: the one being started
+
+  function syncText() {
+    var c = client && client.conversation;
+    if (!c || !c.id || c.id === textFor) return;
+    if (textFor === null && sentText) {
+      textFor = c.id;
+      try { sessionStorage.setItem(TEXT_KEY, JSON.stringify({ conversation: c.id, text: sentText })); } catch (e) { /* no storage */ }
+      return;
+    }
+    // A conversation not started on this page (a reload, another tab): its text if kept.
+    var kept = null;
+    try { kept = JSON.parse(sessionStorage.getItem(TEXT_KEY) || 'null'); } catch (e) { /* nothing kept */ }
+    sentText = kept && kept.conversation === c.id && typeof kept.text === 'string' ? kept.text : '';
+    textFor = c.id;
+  }
+
   function setOpen(open) {
     panel.hidden = !open;
     launcher.setAttribute('aria-expanded', String(open));
@@ -146,6 +166,7 @@
     event.preventDefault();
     if (!client) return;
     sentText = textarea.value.trim();
+    textFor = null;
     client.startConversation(sentText || undefined);
     textarea.value = '';
     render();
@@ -224,11 +245,13 @@
   import(libraryUrl).then(function (lib) {
     client = new lib.FrontdeskWidget({ server: server, widget: widgetId });
     host.frontdesk = client; // for the page's own scripts and for tests
-    client.on('open', function () { renderConnection(); render(); });
+    // After a reload the welcome brings the open conversation back: client.conversation is
+    // set before 'open', and its conversation.joined or .queued event follows (restored).
+    client.on('open', function () { syncText(); renderConnection(); render(); });
     client.on('widget.status', renderStatus);
     client.on('widget.status', renderBody);
-    client.on('conversation.queued', renderBody);
-    client.on('conversation.joined', renderBody);
+    client.on('conversation.queued', function () { syncText(); renderBody(); });
+    client.on('conversation.joined', function () { syncText(); renderBody(); });
     client.on('conversation.closed', renderBody);
     client.on('close', function (info) { renderConnection(info); });
     client.connect();

@@ -2,7 +2,7 @@
  * The agent's side: an agent console's connection to /ws/agent.
  */
 
-import { FrontdeskClient } from './client.js';
+import { FrontdeskClient, sameAgents } from './client.js';
 
 /** The statuses an agent can choose (contract: Words, "agent status"). */
 export const AGENT_STATUSES = Object.freeze(['online', 'busy']);
@@ -32,6 +32,16 @@ export const AGENT_STATUSES = Object.freeze(['online', 'busy']);
  * @property {{id: string, name: string}[]} agents
  *
  * @typedef {ConversationJoinedFrame & {closed: boolean}} Conversation
+ *
+ * @typedef {object} AgentWelcomeFrame
+ * @property {'welcome'} type
+ * @property {string} session
+ * @property {number} heartbeat
+ * @property {{id: string, name: string, status: 'online' | 'busy'}} agent
+ * @property {AgentStatusFrame[]} team
+ * @property {WidgetStatusFrame[]} widgets
+ * @property {ConversationJoinedFrame[]} [conversations]  the open conversations this agent is
+ *   in (beyond the contract; re-emitted as `conversation.joined` events after the welcome)
  *
  * @typedef {import('./client.js').ClientOptions & {
  *   token: string | (() => string | Promise<string>)
@@ -93,6 +103,7 @@ export class FrontdeskAgent extends FrontdeskClient {
     return this.send({ type: 'conversation.close', conversation });
   }
 
+  /** @param {AgentWelcomeFrame} frame */
   handleWelcome(frame) {
     this.agent = { ...frame.agent };
     this.team = new Map((frame.team ?? []).map((a) => [a.agent, a]));
@@ -103,6 +114,39 @@ export class FrontdeskAgent extends FrontdeskClient {
     } else {
       this._pendingStatus = null;
     }
+    return this._syncConversations(frame.conversations);
+  }
+
+  /**
+   * Bring `conversations` in line with the welcome's list of open ones, and return the events
+   * that tell the change (marked `restored: true`): `conversation.joined` for each one this
+   * client did not know yet (all of them on the first welcome, after a page reload) or knew
+   * with other agents, `conversation.closed` for each one it knew open that is no longer.
+   * A server without the list (an older one) changes nothing.
+   * @param {ConversationJoinedFrame[] | undefined} list
+   * @returns {Array<ConversationJoinedFrame & {restored: true} | {type: 'conversation.closed', conversation: string, restored: true}>}
+   */
+  _syncConversations(list) {
+    if (!Array.isArray(list)) return [];
+    const events = [];
+    const listed = new Set();
+    for (const item of list) {
+      if (!item || typeof item.conversation !== 'string') continue;
+      const payload = { ...item, type: 'conversation.joined', agents: item.agents ?? [] };
+      listed.add(payload.conversation);
+      const known = this.conversations.get(payload.conversation);
+      if (known && !known.closed && sameAgents(known.agents, payload.agents)) continue;
+      this.handleFrame(payload);
+      events.push({ ...payload, restored: true });
+    }
+    for (const [id, known] of this.conversations) {
+      if (known.closed || listed.has(id)) continue;
+      // Closed while this client was away: its conversation.closed went to a dead socket.
+      const closed = { type: 'conversation.closed', conversation: id, restored: true };
+      this.handleFrame(closed);
+      events.push(closed);
+    }
+    return events;
   }
 
   handleFrame(frame) {
@@ -116,9 +160,13 @@ export class FrontdeskAgent extends FrontdeskClient {
       case 'widget.status':
         this.widgets.set(frame.widget, frame);
         break;
-      case 'conversation.joined':
-        this.conversations.set(frame.conversation, { ...frame, closed: false });
+      case 'conversation.joined': {
+        // Keep what a page put on a conversation it knew (a start time, say).
+        const known = this.conversations.get(frame.conversation);
+        const { restored, ...payload } = frame;
+        this.conversations.set(frame.conversation, { ...known, ...payload, closed: false });
         break;
+      }
       case 'conversation.closed': {
         const known = this.conversations.get(frame.conversation);
         if (known) known.closed = true;

@@ -51,6 +51,17 @@ export function endpointUrl(path, server) {
   return url.href;
 }
 
+/**
+ * Whether two lists of agents ({id, name}) name the same agents, order aside.
+ * @param {{id: string}[]} [a]
+ * @param {{id: string}[]} [b]
+ */
+export function sameAgents(a = [], b = []) {
+  if (a.length !== b.length) return false;
+  const ids = new Set(a.map((x) => x.id));
+  return b.every((x) => ids.has(x.id));
+}
+
 export class FrontdeskClient {
   /**
    * @param {ClientOptions} options
@@ -198,7 +209,13 @@ export class FrontdeskClient {
     return { type: 'hello' };
   }
 
-  /** Called with the welcome frame before 'open' is emitted. @param {any} _frame */
+  /**
+   * Called with the welcome frame before 'open' is emitted. May return frames that the
+   * welcome stands for (e.g. the open conversations it lists): each is emitted as an event of
+   * its type right after 'welcome' and 'open' (not as 'frame', which stays the wire frames).
+   * @param {any} _frame
+   * @returns {Array<{type: string}> | void}
+   */
   handleWelcome(_frame) {}
 
   /** Called with every frame after welcome, before its event is emitted. @param {any} _frame */
@@ -281,12 +298,17 @@ export class FrontdeskClient {
       this.session = frame.session ?? null;
       this.heartbeat = Number(frame.heartbeat) > 0 ? Number(frame.heartbeat) : 10;
       this.attempt = 0;
-      this.handleWelcome(frame);
+      const implied = this.handleWelcome(frame) ?? [];
       this._setState('open');
       this._startHeartbeat();
       this.emit('frame', frame);
       this.emit('welcome', frame);
       this.emit('open', frame);
+      for (const event of implied) {
+        // A listener above may have closed the client: then the rest is moot.
+        if (this.state !== 'open') break;
+        this.emit(event.type, event);
+      }
       return;
     }
     if (this.state === 'open') this.handleFrame(frame);

@@ -2,7 +2,7 @@
  * The visitor's side: a chat widget's connection to /ws/widget/{widget}.
  */
 
-import { FrontdeskClient } from './client.js';
+import { FrontdeskClient, sameAgents } from './client.js';
 
 /**
  * @typedef {import('./agent.js').WidgetStatusFrame} WidgetStatusFrame
@@ -12,6 +12,23 @@ import { FrontdeskClient } from './client.js';
  * @property {'starting' | 'queued' | 'assigned' | 'closed'} state
  * @property {number | null} position  place in the queue, 1 = next
  * @property {{id: string, name: string}[]} agents  the agents who joined
+ *
+ * @typedef {import('./agent.js').ConversationJoinedFrame} ConversationJoinedFrame
+ *
+ * @typedef {object} ConversationQueuedFrame
+ * @property {'conversation.queued'} type
+ * @property {string} conversation
+ * @property {number} position
+ *
+ * @typedef {object} WidgetWelcomeFrame
+ * @property {'welcome'} type
+ * @property {string} session
+ * @property {number} heartbeat
+ * @property {string} visitor
+ * @property {WidgetStatusFrame} widget
+ * @property {ConversationJoinedFrame | ConversationQueuedFrame | null} [conversation]  the
+ *   visitor's open conversation on this widget (beyond the contract; re-emitted as a
+ *   `conversation.joined` or `conversation.queued` event after the welcome)
  *
  * @typedef {object} Storage  the part of the Web Storage API the widget uses
  * @property {(key: string) => string | null} getItem
@@ -61,6 +78,8 @@ export class FrontdeskWidget extends FrontdeskClient {
     this.conversation = null;
     /** @type {string | undefined | null} text of a conversation asked for while disconnected */
     this._pendingStart = null;
+    /** @type {string} text of the last conversation asked for */
+    this._startText = '';
   }
 
   /** True when the widget is online (agents can be reached). */
@@ -79,6 +98,7 @@ export class FrontdeskWidget extends FrontdeskClient {
    */
   startConversation(text) {
     this.conversation = { id: null, state: 'starting', position: null, agents: [] };
+    this._startText = text ?? '';
     const frame = text ? { type: 'conversation.start', text } : { type: 'conversation.start' };
     if (this.send(frame)) {
       this._pendingStart = null;
@@ -88,15 +108,53 @@ export class FrontdeskWidget extends FrontdeskClient {
     return false;
   }
 
+  /** @param {WidgetWelcomeFrame} frame */
   handleWelcome(frame) {
     this.visitor = frame.visitor ?? this.visitor;
     this._writeVisitor(this.visitor);
     this.status = frame.widget ?? null;
+    const events = 'conversation' in frame ? this._syncConversation(frame.conversation) : [];
+    const c = this.conversation;
+    if (c?.state === 'starting' && this._pendingStart === null && 'conversation' in frame) {
+      // A start sent on a socket that died before the answer, and the server has no open
+      // conversation for us: ask again (a start is idempotent while one is open).
+      this._pendingStart = this._startText;
+    }
     if (this._pendingStart !== null) {
       const text = this._pendingStart;
       this._pendingStart = null;
       queueMicrotask(() => this.startConversation(text || undefined));
     }
+    return events;
+  }
+
+  /**
+   * Bring `conversation` in line with the welcome's open one and return the event that tells
+   * the change (marked `restored: true`): its `conversation.joined` or `conversation.queued`
+   * when this client did not know it so (always after a page reload), or
+   * `conversation.closed` when the one it knew open is no longer.
+   * @param {ConversationJoinedFrame | ConversationQueuedFrame | null | undefined} open
+   */
+  _syncConversation(open) {
+    const c = this.conversation;
+    if (open && typeof open.conversation === 'string'
+        && (open.type === 'conversation.joined' || open.type === 'conversation.queued')) {
+      if (c?.state === 'starting') this._pendingStart = null; // the server has it already
+      const unchanged = c?.id === open.conversation && (open.type === 'conversation.queued'
+        ? c.state === 'queued' && c.position === (open.position ?? null)
+        : c.state === 'assigned' && sameAgents(c.agents, open.agents ?? []));
+      if (unchanged) return [];
+      if (c && c.id !== open.conversation && c.id !== null) this.conversation = null;
+      this.handleFrame(open);
+      return [{ ...open, restored: true }];
+    }
+    if (c?.id && (c.state === 'queued' || c.state === 'assigned')) {
+      // Closed (or given up, for a queued visitor away too long) while this client was away.
+      const closed = { type: 'conversation.closed', conversation: c.id, restored: true };
+      this.handleFrame(closed);
+      return [closed];
+    }
+    return [];
   }
 
   handleEarlyError(frame) {

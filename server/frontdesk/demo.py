@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from starlette.applications import Starlette
-
 from frontdesk.config import Settings
 from frontdesk.core.settings import parse_settings
 from frontdesk.core.tokens import issue_token
 from frontdesk.node import Node
-from frontdesk.web.app import create_app
+from frontdesk.web.app import FrontdeskApp, create_app
 
 ACCOUNT = "demo"
 WIDGET = "demo"
@@ -25,7 +23,7 @@ DEMO_SETTINGS = {
 }
 
 
-def demo_app(settings: Settings, made_up: list[str], host: str, port: int) -> Starlette:
+def demo_app(settings: Settings, made_up: list[str], host: str, port: int) -> FrontdeskApp:
     async def seed(node: Node) -> None:
         if await node.store.get_widget(WIDGET) is None:
             await node.widgets.put(WIDGET, parse_settings(DEMO_SETTINGS))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 import uvicorn
-from starlette.applications import Starlette
 
 from frontdesk.config import Settings
+from frontdesk.web.app import FrontdeskApp
 from frontdesk.web.protocol import FrontdeskWebSocketProtocol
 
 
-def uvicorn_config(app: Starlette, settings: Settings, host: str, port: int,
+def uvicorn_config(app: FrontdeskApp, settings: Settings, host: str, port: int,
                    log_level: str = "warning") -> uvicorn.Config:
     FrontdeskWebSocketProtocol.max_pending_bytes = settings.max_pending_bytes
     return uvicorn.Config(
@@ -23,9 +23,10 @@ def uvicorn_config(app: Starlette, settings: Settings, host: str, port: int,
         lifespan="on", log_level=log_level, access_log=False,
         backlog=4096, timeout_graceful_shutdown=5,
         server_header=False,
+        proxy_headers=False,  # client addresses are never used, so no per-socket scope copy
     )
 
 
-def serve(app: Starlette, settings: Settings, host: str, port: int) -> None:
+def serve(app: FrontdeskApp, settings: Settings, host: str, port: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.Server(uvicorn_config(app, settings, host, port)).run()

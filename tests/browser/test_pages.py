@@ -205,6 +205,62 @@ def test_a_visitor_starts_a_conversation_and_the_console_shows_it(
     assert visitor.evaluate("document.getElementById('frontdesk-widget').frontdesk.visitor") == visitor_id
 
 
+def test_after_a_reload_the_console_and_the_visitor_still_show_the_open_conversation(
+    frontdesk: Any, new_page: Any, shoot: Any,
+) -> None:
+    """The welcomes carry the open conversations: both pages come back as they were, silently."""
+    set_demo_widget(frontdesk)
+    console = new_page(permissions=["notifications"])
+    console.add_init_script(SPY_ALERTS)  # runs again on the reload: counts start from zero there
+    open_console(console, frontdesk)
+    choose_status(console, "online")
+    console.click("#alerts-button")
+    wait_until(lambda: any(a["id"] == "kevin" and a["available"] for a in frontdesk.agents()),
+               what="kevin available")
+
+    visitor = open_visitor(new_page(), frontdesk)
+    visitor.wait_for_selector(f'{HOST}[data-status="online"]', timeout=3000, state="attached")
+    visitor.fill(f"{HOST} textarea", "Can I book a repair for Saturday?")
+    visitor.click(f"{HOST} form button[type=submit]")
+    visitor.wait_for_selector(f'{HOST}[data-conversation="assigned"]', timeout=3000, state="attached")
+    widget = "document.getElementById('frontdesk-widget').frontdesk"
+    visitor_id = visitor.evaluate(f"{widget}.visitor")
+    conversation = visitor.evaluate(f"{widget}.conversation.id")
+    card = f'.conversation[data-conversation="{conversation}"]'
+    console.wait_for_selector(card, timeout=3000)
+    wait_until(lambda: console.evaluate("window.__notifications.length") == 1, what="one notification")
+
+    try:
+        console.reload()
+        visitor.reload()
+
+        console.wait_for_selector('body[data-connected="true"]', timeout=5000)
+        console.wait_for_selector(f'{card}[data-state="open"]', timeout=3000)
+        visitor.wait_for_selector(f'{HOST}[data-conversation="assigned"]', timeout=5000, state="attached")
+        visitor.click(f"{HOST} .launcher")
+
+        # The console: the one card, with the visitor and Kevin, and no second announcement.
+        assert console.locator(".conversation").count() == 1
+        restored = console.locator(card)
+        assert visitor_id[:8] in restored.inner_text()
+        assert "Kevin" in restored.locator(".agents").inner_text()
+        assert "Started" in restored.inner_text(), "the start time survives the reload"
+        assert "new" not in (restored.get_attribute("class") or "").split()
+        assert console.evaluate("window.frontdeskConsole.client.conversations.size") == 1
+        assert console.evaluate("[window.__notifications.length, window.__chimes]") == [0, 0]
+
+        # The visitor: Kevin joined, the message, and no start button while it is open.
+        assert visitor.evaluate(f"{widget}.visitor") == visitor_id
+        assert visitor.evaluate(f"{widget}.conversation.id") == conversation
+        assert "Kevin joined the conversation" in visitor.locator(f"{HOST} .joined").inner_text()
+        assert visitor.locator(f"{HOST} .bubble").inner_text() == "Can I book a repair for Saturday?"
+        assert visitor.locator(f"{HOST} form button[type=submit]").count() == 0
+        shoot(console, "console-after-reload")
+        shoot(visitor, "visitor-after-reload")
+    finally:
+        frontdesk.api("POST", f"/api/v1/conversations/{conversation}/close")
+
+
 def test_settings_page_saves_and_shows_field_errors(frontdesk: Any, new_page: Any, shoot: Any) -> None:
     set_demo_widget(frontdesk)
     page = new_page()

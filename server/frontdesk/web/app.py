@@ -11,6 +11,8 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from frontdesk.config import Settings
 from frontdesk.node import Clock, Node, system_clock
@@ -44,7 +46,7 @@ class StaticPages(StaticFiles):
 
 def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None,
                static_dir: Path | None = None,
-               on_start: Callable[[Node], Awaitable[None]] | None = None) -> Starlette:
+               on_start: Callable[[Node], Awaitable[None]] | None = None) -> FrontdeskApp:
     node_id = secrets.token_hex(8)
     if store is None:
         store = open_store(settings.redis_url, node_id=node_id)
@@ -71,5 +73,29 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
                     lifespan=lifespan)
     app.state.node = node
-    return app
+    return FrontdeskApp(app)
+
+
+class FrontdeskApp:
+    """The ASGI app: the two socket endpoints go straight to their sessions, the rest through
+    Starlette. Each socket's task then holds one small frame for its whole life instead of
+    Starlette's middleware and routing frames (about 3.5 KiB less per idle socket)."""
+
+    def __init__(self, starlette: Starlette) -> None:
+        self.starlette = starlette
+        self.state = starlette.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            path = scope["path"]
+            if path == "/ws/agent":
+                scope["app"], scope["path_params"] = self.starlette, {}
+                await agent_endpoint(WebSocket(scope, receive, send))
+                return
+            widget = path.removeprefix("/ws/widget/")
+            if widget != path and widget and "/" not in widget:
+                scope["app"], scope["path_params"] = self.starlette, {"widget": widget}
+                await widget_endpoint(WebSocket(scope, receive, send))
+                return
+        await self.starlette(scope, receive, send)
 

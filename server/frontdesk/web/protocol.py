@@ -13,10 +13,12 @@ The session finds this object in the ASGI scope under `extensions["frontdesk.soc
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import Protocol
 
 from frontdesk.codec import Encoding
 from frontdesk.core.errors import CloseCode
@@ -26,11 +28,76 @@ WRITE_BUFFER_HIGH = 64 * 1024
 CLOSE_WAIT = 5.0
 
 
+class Inbox:
+    """uvicorn's receive queue without asyncio.Queue's three deques (about 2.3 KiB).
+
+    Most sockets hold nothing most of the time; one consumer (the session) reads it.
+    """
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    async def get(self) -> Any:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
+
+
+class Gate:
+    """uvicorn's `writable` Event, without a deque per socket; only accept and close use it."""
+
+    __slots__ = ("_open", "_waiters")
+
+    def __init__(self) -> None:
+        self._open = True
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._open
+
+    def set(self) -> None:
+        self._open = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._open = False
+
+    async def wait(self) -> None:
+        if self._open:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        await waiter
+
+
 class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
     max_pending_bytes = 256 * 1024  # set from Settings by the runner
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.queue = Inbox()  # type: ignore[assignment]
+        self.writable = Gate()  # type: ignore[assignment]
         self.encoding: Encoding = Encoding.JSON
         self.encoding_undecided = False  # no subprotocol of ours offered: the hello decides
         self.server_close_code: int | None = None  # set when we, not the client, close
@@ -47,6 +114,19 @@ class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
         scope = getattr(self, "scope", None)
         if scope is not None:  # the handshake went on to the app
             scope["extensions"][SCOPE_KEY] = self
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept":
+            # The handshake is answered: an idle socket need not carry it (about 4 KiB).
+            self.request = self.response = None  # type: ignore[assignment]
+            conn = self.conn
+            if not conn.reader.buffer:
+                # websockets' handshake parser keeps the request in its generator's frame
+                # for the connection's life; with no byte after the handshake yet (a client
+                # waits for the 101), a fresh frame parser is the same parser without it.
+                conn.parser = Protocol.parse(conn)
+                next(conn.parser)
 
     # --- writing -----------------------------------------------------------------------------
     def pause_writing(self) -> None:

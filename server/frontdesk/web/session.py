@@ -161,6 +161,15 @@ async def _accept(websocket: WebSocket, sock: FrontdeskWebSocketProtocol) -> Non
     sock.encoding = encoding or Encoding.JSON
     sock.encoding_undecided = encoding is None
     await websocket.accept(subprotocol=encoding.value if encoding else None)
+    websocket.scope["headers"] = []  # read before the accept; an idle socket need not keep them
+
+
+def _origin_of(websocket: WebSocket) -> str | None:
+    """The Origin header, read from the raw scope (no Headers object kept per socket)."""
+    for name, value in websocket.scope.get("headers") or ():
+        if name == b"origin":
+            return value.decode("latin-1")
+    return None
 
 
 # --- agents ----------------------------------------------------------------------------------------
@@ -271,45 +280,18 @@ async def widget_endpoint(websocket: WebSocket) -> None:
             settings = await node.store.get_widget(widget)
         except StoreUnavailable as exc:
             node.note_store_down(exc)  # accepted now, closed with 1013 at hello
-    if settings is not None and not _origin_allowed(settings, websocket.headers.get("origin")):
+    if settings is not None and not _origin_allowed(settings, _origin_of(websocket)):
         await websocket.close()  # before accept: uvicorn answers HTTP 403
         return
     await _accept(websocket, sock)
     session = Session(node, websocket, sock, ClientKind.WIDGET)
-    while True:  # a malformed visitor id gets bad_field; the socket waits for a good hello
-        try:
-            hello = await session.receive_hello(deadline)
-        except Closed:
-            return
-        try:
-            visitor = parse_visitor(hello) or secrets.token_urlsafe(16)
-            break
-        except FrameError as exc:
-            session.send_error(exc)
-    try:
-        settings = await node.store.get_widget(widget) if is_valid_id(widget) else None
-        view = await node.widgets.status(widget) if settings is not None else None
-    except StoreUnavailable as exc:
-        node.note_store_down(exc)
-        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
+    greeted = await _greet_visitor(session, widget, deadline)
+    if greeted is None:
         return
-    if settings is None or view is None:
-        session.close(CloseCode.UNKNOWN_WIDGET, "unknown widget")
-        return
-    account = settings.account
+    account, visitor, welcome = greeted
     try:
-        await node.store.visitor_connected(account, widget, visitor)
-        conversation = await node.conversations.of_visitor(account, widget, visitor)
-    except StoreUnavailable as exc:
-        node.note_store_down(exc)
-        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
-        return
-    welcome_status = view.to_payload()
-    session.send(frames.widget_welcome(session.id, node.settings.heartbeat, visitor,
-                                       welcome_status, conversation))
-    node.hub.add_widget(sock, account, widget, visitor)
-    try:
-        await _catch_up(session, widget, welcome_status)
+        await _catch_up(session, widget, welcome)
+        del welcome, greeted  # an idle socket keeps no copy of what it was sent
         await _widget_loop(session, account, widget, visitor)
     finally:
         session.stop_watching()
@@ -319,6 +301,42 @@ async def widget_endpoint(websocket: WebSocket) -> None:
                 node.conversations.watch_departure(account, widget, visitor)
         except StoreUnavailable as exc:
             node.note_store_down(exc)
+
+
+async def _greet_visitor(session: Session, widget: str,
+                         deadline: float) -> tuple[str, str, dict[str, Any]] | None:
+    """Hello to welcome, then join the hub: (account, visitor, the status sent) or None.
+
+    Its own function so that what the greeting needed is freed when it returns.
+    """
+    node = session.node
+    while True:  # a malformed visitor id gets bad_field; the socket waits for a good hello
+        try:
+            hello = await session.receive_hello(deadline)
+        except Closed:
+            return None
+        try:
+            visitor = parse_visitor(hello) or secrets.token_urlsafe(16)
+            break
+        except FrameError as exc:
+            session.send_error(exc)
+    try:
+        settings = await node.store.get_widget(widget) if is_valid_id(widget) else None
+        view = await node.widgets.status(widget) if settings is not None else None
+        if settings is None or view is None:
+            session.close(CloseCode.UNKNOWN_WIDGET, "unknown widget")
+            return None
+        await node.store.visitor_connected(settings.account, widget, visitor)
+        conversation = await node.conversations.of_visitor(settings.account, widget, visitor)
+    except StoreUnavailable as exc:
+        node.note_store_down(exc)
+        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
+        return None
+    welcome = view.to_payload()
+    session.send(frames.widget_welcome(session.id, node.settings.heartbeat, visitor, welcome,
+                                       conversation))
+    node.hub.add_widget(session.sock, settings.account, widget, visitor)
+    return settings.account, visitor, welcome
 
 
 async def _catch_up(session: Session, widget: str, sent: dict[str, Any]) -> None:

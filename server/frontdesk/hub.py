@@ -7,8 +7,8 @@ returns at once, and a socket too far behind closes itself (4002).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from frontdesk.codec import Encoding, OutgoingFrame
 from frontdesk.core.events import Event
@@ -24,18 +24,55 @@ class Socket(Protocol):
         """Send a close frame at once, dropping frames not yet written."""
 
 
+class Audience:
+    """The sockets of one audience, kept apart by encoding so that a fan-out is two plain
+    loops over sockets that all take the same bytes."""
+
+    __slots__ = ("json", "msgpack")
+
+    def __init__(self) -> None:
+        self.json: set[Socket] = set()
+        self.msgpack: set[Socket] = set()
+
+    def add(self, socket: Socket) -> None:
+        (self.json if socket.encoding is Encoding.JSON else self.msgpack).add(socket)
+
+    def discard(self, socket: Socket) -> None:
+        self.json.discard(socket)
+        self.msgpack.discard(socket)
+
+    def __len__(self) -> int:
+        return len(self.json) + len(self.msgpack)
+
+    def __iter__(self) -> Iterator[Socket]:
+        yield from self.json
+        yield from self.msgpack
+
+    def write(self, frame: OutgoingFrame) -> int:
+        """The fan-out loop: no awaits, no per-socket encoding or branching."""
+        if self.json:
+            data = frame.wire(Encoding.JSON)
+            for socket in self.json:
+                socket.push(data)
+        if self.msgpack:
+            data = frame.wire(Encoding.MSGPACK)
+            for socket in self.msgpack:
+                socket.push(data)
+        return len(self.json) + len(self.msgpack)
+
+
 class Hub:
     def __init__(self) -> None:
-        self.widget_sockets: dict[tuple[str, str], set[Socket]] = {}
-        self.visitor_sockets: dict[tuple[str, str, str], set[Socket]] = {}
-        self.agent_sockets: dict[tuple[str, str], set[Socket]] = {}
-        self.account_agent_sockets: dict[str, set[Socket]] = {}
+        self.widget_sockets: dict[tuple[str, str], Audience] = {}
+        self.visitor_sockets: dict[tuple[str, str, str], Audience] = {}
+        self.agent_sockets: dict[tuple[str, str], Audience] = {}
+        self.account_agent_sockets: dict[str, Audience] = {}
         self.frames_out = 0
 
     # --- membership ----------------------------------------------------------------------
     def add_agent(self, socket: Socket, account: str, agent: str) -> None:
-        self.agent_sockets.setdefault((account, agent), set()).add(socket)
-        self.account_agent_sockets.setdefault(account, set()).add(socket)
+        _add(self.agent_sockets, (account, agent), socket)
+        _add(self.account_agent_sockets, account, socket)
 
     def remove_agent(self, socket: Socket, account: str, agent: str) -> bool:
         """Forget the socket; True if it was the agent's last socket on this process."""
@@ -43,8 +80,8 @@ class Hub:
         return _discard(self.agent_sockets, (account, agent), socket)
 
     def add_widget(self, socket: Socket, account: str, widget: str, visitor: str) -> None:
-        self.widget_sockets.setdefault((account, widget), set()).add(socket)
-        self.visitor_sockets.setdefault((account, widget, visitor), set()).add(socket)
+        _add(self.widget_sockets, (account, widget), socket)
+        _add(self.visitor_sockets, (account, widget, visitor), socket)
 
     def remove_widget(self, socket: Socket, account: str, widget: str, visitor: str) -> bool:
         """Forget the socket; True if it was the visitor's last socket on this process."""
@@ -67,50 +104,49 @@ class Hub:
     # --- delivery --------------------------------------------------------------------------
     def deliver(self, event: Event) -> int:
         """Write the event's frame to each socket it names, once; returns sockets written."""
+        account = event.account
         if event.close_code is not None:
-            sockets = self.widget_sockets.get((event.account, event.widget or ""), ())
-            for socket in list(sockets):
+            audience = self.widget_sockets.get((account, event.widget or ""))
+            for socket in list(audience or ()):
                 socket.close_now(event.close_code)
             return 0
         frame = OutgoingFrame(event.payload)
         written = 0
         if event.widget is not None and event.visitor is None:
-            written += _write_all(frame, self.widget_sockets.get((event.account, event.widget), ()))
+            audience = self.widget_sockets.get((account, event.widget))
+            if audience is not None:
+                written += audience.write(frame)
         if event.all_agents:
-            written += _write_all(frame, self.account_agent_sockets.get(event.account, ()))
+            audience = self.account_agent_sockets.get(account)
+            if audience is not None:
+                written += audience.write(frame)
         else:
             for agent in event.agents:
-                written += _write_all(frame, self.agent_sockets.get((event.account, agent), ()))
+                audience = self.agent_sockets.get((account, agent))
+                if audience is not None:
+                    written += audience.write(frame)
         if event.visitor is not None:
             widget, visitor = event.visitor
-            written += _write_all(frame, self.visitor_sockets.get((event.account, widget, visitor), ()))
+            audience = self.visitor_sockets.get((account, widget, visitor))
+            if audience is not None:
+                written += audience.write(frame)
         self.frames_out += written
         return written
 
 
-def _write_all(frame: OutgoingFrame, sockets: Iterable[Socket]) -> int:
-    """The fan-out loop: the same bytes for every socket of an encoding, no awaits."""
-    json_bytes = msgpack_bytes = None
-    count = 0
-    for socket in sockets:
-        if socket.encoding is Encoding.JSON:
-            if json_bytes is None:
-                json_bytes = frame.wire(Encoding.JSON)
-            socket.push(json_bytes)
-        else:
-            if msgpack_bytes is None:
-                msgpack_bytes = frame.wire(Encoding.MSGPACK)
-            socket.push(msgpack_bytes)
-        count += 1
-    return count
+def _add(index: dict[Any, Audience], key: Any, socket: Socket) -> None:
+    audience = index.get(key)
+    if audience is None:
+        audience = index[key] = Audience()
+    audience.add(socket)
 
 
-def _discard(index: dict, key: object, socket: Socket) -> bool:
-    sockets = index.get(key)
-    if sockets is None:
+def _discard(index: dict[Any, Audience], key: Any, socket: Socket) -> bool:
+    audience = index.get(key)
+    if audience is None:
         return False
-    sockets.discard(socket)
-    if not sockets:
+    audience.discard(socket)
+    if not audience:
         del index[key]
         return True
     return False

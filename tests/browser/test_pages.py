@@ -9,11 +9,13 @@ from __future__ import annotations
 import http.server
 import threading
 import time
+from datetime import datetime
 import urllib.request
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -289,12 +291,17 @@ def test_settings_page_saves_and_shows_field_errors(frontdesk: Any, new_page: An
     status, stored = frontdesk.api("GET", "/api/v1/widgets/demo")
     assert stored["mode"] == "manual", "nothing is stored from a 422"
 
-    # Right: saved, shown, and live.
+    # Right: saved, shown, and live: a visitor page open meanwhile follows the new schedule.
+    visitor = open_visitor(new_page(), frontdesk)
+    visitor.wait_for_selector(f'{HOST}[data-status="online"]', timeout=3000, state="attached")
+    today_in_berlin = datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat()
     page.fill("#timezone", "Europe/Berlin")
     page.fill('.day[data-day="mon"] input[data-part="0"]', "09:00")
     page.fill('.day[data-day="mon"] input[data-part="1"]', "17:30")
     page.click("#copy-monday")
     page.fill("#closed-date-input", "2026-12-25")
+    page.click("#add-closed-date")
+    page.fill("#closed-date-input", today_in_berlin)  # closed today: offline whatever the hour
     page.click("#add-closed-date")
     page.check("#offline_when_team_away")
     page.fill("#allowed_origins", "https://northwind.example\nhttps://www.northwind.example")
@@ -310,7 +317,9 @@ def test_settings_page_saves_and_shows_field_errors(frontdesk: Any, new_page: An
     assert stored["mode"] == "scheduled"
     assert stored["hours"]["mon"] == [["09:00", "17:30"]]
     assert stored["hours"]["fri"] == [["09:00", "17:30"]]
-    assert stored["closed_dates"] == ["2026-12-25"]
+    assert stored["closed_dates"] == sorted({"2026-12-25", today_in_berlin})  # the page sorts
+    visitor.wait_for_selector(f'{HOST}[data-status="offline"]', timeout=1000, state="attached")
+    assert visitor.locator(f"{HOST} .banner .message").inner_text() == stored["offline_message"]
     assert stored["offline_when_team_away"] is True
     assert stored["allowed_origins"] == ["https://northwind.example", "https://www.northwind.example"]
     assert stored["routing"] == "round_robin"

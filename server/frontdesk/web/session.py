@@ -151,9 +151,14 @@ class Session:
             self.silence_timer = None
 
 
-def _socket_of(websocket: WebSocket) -> FrontdeskWebSocketProtocol | None:
+async def _open(websocket: WebSocket) -> tuple[Node, FrontdeskWebSocketProtocol, float] | None:
+    """The node, our socket, and the hello deadline (10 s from the handshake, never reset)."""
+    node: Node = websocket.app.state.node
     sock = websocket.scope.get("extensions", {}).get(SCOPE_KEY)
-    return sock if isinstance(sock, FrontdeskWebSocketProtocol) else None
+    if not isinstance(sock, FrontdeskWebSocketProtocol):
+        await websocket.close(1011, "run Frontdesk with `frontdesk serve`")
+        return None
+    return node, sock, asyncio.get_running_loop().time() + node.settings.hello_timeout
 
 
 async def _accept(websocket: WebSocket, sock: FrontdeskWebSocketProtocol) -> None:
@@ -174,13 +179,10 @@ def _origin_of(websocket: WebSocket) -> str | None:
 
 # --- agents ----------------------------------------------------------------------------------------
 async def agent_endpoint(websocket: WebSocket) -> None:
-    node: Node = websocket.app.state.node
-    sock = _socket_of(websocket)
-    if sock is None:
-        await websocket.close(1011, "run Frontdesk with `frontdesk serve`")
+    opened = await _open(websocket)
+    if opened is None:
         return
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + node.settings.hello_timeout
+    node, sock, deadline = opened
     await _accept(websocket, sock)
     session = Session(node, websocket, sock, ClientKind.AGENT)
     try:
@@ -266,13 +268,10 @@ def _origin_allowed(settings: WidgetSettings, origin: str | None) -> bool:
 
 
 async def widget_endpoint(websocket: WebSocket) -> None:
-    node: Node = websocket.app.state.node
-    sock = _socket_of(websocket)
-    if sock is None:
-        await websocket.close(1011, "run Frontdesk with `frontdesk serve`")
+    opened = await _open(websocket)
+    if opened is None:
         return
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + node.settings.hello_timeout
+    node, sock, deadline = opened
     widget = websocket.path_params["widget"]
     settings: WidgetSettings | None = None
     if is_valid_id(widget):

@@ -256,7 +256,7 @@ export declare function backoffDelay(attempt: number, options?: BackoffOptions):
 export declare function backoffCeiling(attempt: number, options?: Omit<BackoffOptions, 'random'>): number;
 
 export declare const CloseCode: Readonly<{
-  NORMAL: 1000; GOING_AWAY: 1001; ABNORMAL: 1006; TOO_BIG: 1009; TRY_AGAIN_LATER: 1013;
+  NORMAL: 1000; GOING_AWAY: 1001; ABNORMAL: 1006; TOO_BIG: 1009; INTERNAL_ERROR: 1011; TRY_AGAIN_LATER: 1013;
   SILENT: 4000; SLOW_READER: 4002; UNAUTHORIZED: 4401; FORBIDDEN: 4403; UNKNOWN_WIDGET: 4404;
   NO_HELLO: 4408; TOO_MANY_FRAMES: 4429;
 }>;

@@ -18,6 +18,7 @@ export const CloseCode = Object.freeze({
   GOING_AWAY: 1001, // server shutting down: clients reconnect
   ABNORMAL: 1006, // no close frame at all: the network or the process died (never sent on the wire)
   TOO_BIG: 1009, // frame larger than FRONTDESK_MAX_FRAME
+  INTERNAL_ERROR: 1011, // the server failed while handling this socket
   TRY_AGAIN_LATER: 1013, // the store is unreachable at hello
   SILENT: 4000, // no data frame for the presence TTL
   SLOW_READER: 4002, // too many bytes were waiting for this client
@@ -34,6 +35,7 @@ export const CLOSE_CODES = Object.freeze({
   [CloseCode.GOING_AWAY]: { name: 'GOING_AWAY', reconnect: 'soon', meaning: 'server shutting down' },
   [CloseCode.ABNORMAL]: { name: 'ABNORMAL', reconnect: 'soon', meaning: 'connection lost' },
   [CloseCode.TOO_BIG]: { name: 'TOO_BIG', reconnect: 'later', meaning: 'frame too large' },
+  [CloseCode.INTERNAL_ERROR]: { name: 'INTERNAL_ERROR', reconnect: 'later', meaning: 'server error' },
   [CloseCode.TRY_AGAIN_LATER]: { name: 'TRY_AGAIN_LATER', reconnect: 'later', meaning: 'server unavailable, try again later' },
   [CloseCode.SILENT]: { name: 'SILENT', reconnect: 'soon', meaning: 'silent too long' },
   [CloseCode.SLOW_READER]: { name: 'SLOW_READER', reconnect: 'later', meaning: 'too slow a reader' },

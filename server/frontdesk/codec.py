@@ -48,8 +48,10 @@ def decode_frame(data: str | bytes, encoding: Encoding) -> dict[str, Any]:
             raise FrameError(ErrorCode.BAD_FRAME, "binary frame on a JSON socket")
         try:
             frame = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             raise FrameError(ErrorCode.BAD_FRAME, "frame is not valid JSON") from None
+        if "\\u" in data and not is_encodable(frame):
+            raise FrameError(ErrorCode.BAD_FRAME, "frame holds a lone surrogate (not UTF-8)")
     else:
         if not isinstance(data, bytes):
             raise FrameError(ErrorCode.BAD_FRAME, "text frame on a MessagePack socket")
@@ -62,6 +64,16 @@ def decode_frame(data: str | bytes, encoding: Encoding) -> dict[str, Any]:
     if not isinstance(frame.get("type"), str):
         raise FrameError(ErrorCode.BAD_FRAME, "frame needs a string 'type'")
     return frame
+
+
+def is_encodable(value: Any) -> bool:
+    """False when JSON's `\\ud800`-style escapes smuggled in a lone surrogate: such a string
+    cannot become UTF-8, so storing it would break every later frame that carries it."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def encode_payload(payload: Mapping[str, Any], encoding: Encoding) -> bytes:

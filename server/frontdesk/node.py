@@ -19,7 +19,7 @@ from frontdesk.core.errors import StoreUnavailable
 from frontdesk.core.events import Event
 from frontdesk.hub import Hub
 from frontdesk.metrics import Metrics
-from frontdesk.presence import Presence
+from frontdesk.presence import GRACE_TYPE, Presence
 from frontdesk.store.base import Store
 from frontdesk.widgets import Widgets
 
@@ -51,7 +51,8 @@ class Node:
         self.presence = Presence(self)
         self.conversations = Conversations(self)
         self.store_ok = True
-        self._delivered: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._delivered: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
+        self.delivery_seq = 0  # counts status payloads delivered by this process
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
 
@@ -69,7 +70,8 @@ class Node:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         try:
-            await self.store.retire_node()
+            for account in await self.store.retire_node():  # connections no session ended
+                await self.widgets.refresh_account(account)
         except StoreUnavailable:
             log.warning("store unreachable at shutdown; other processes will sweep this one")
         await self.store.close()
@@ -98,7 +100,11 @@ class Node:
         written = self.hub.deliver(event)
         kind = event.payload.get("type", "")
         if kind in STATUS_TYPES:
-            self._delivered[_status_key(event.account, event.payload)] = event.payload
+            self.delivery_seq += 1
+            self._delivered[_status_key(event.account, event.payload)] = (
+                self.delivery_seq, event.payload)
+        elif kind == GRACE_TYPE:
+            self.presence.arm_grace(event.account, float(event.payload["until"]))
         if kind == "widget.status":
             self.widgets.arm_from_payload(event.account, event.payload)
         if written:
@@ -109,7 +115,13 @@ class Node:
 
     def last_delivered(self, account: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         """The last agent.status or widget.status of the same subject this process delivered."""
-        return self._delivered.get(_status_key(account, payload))
+        entry = self._delivered.get(_status_key(account, payload))
+        return None if entry is None else entry[1]
+
+    def delivered_since(self, seq: int, account: str, payload: dict[str, Any]) -> bool:
+        """Whether exactly this payload was delivered here after `delivery_seq` was `seq`."""
+        entry = self._delivered.get(_status_key(account, payload))
+        return entry is not None and entry[0] > seq and entry[1] == payload
 
     # --- store health ---------------------------------------------------------------------------
     def note_store_down(self, exc: BaseException) -> None:

@@ -13,11 +13,14 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from frontdesk.core.events import Event
 from frontdesk.core.model import AgentStatus
 from frontdesk.core.tokens import AgentClaims
 
 if TYPE_CHECKING:
     from frontdesk.node import Node
+
+GRACE_TYPE = "presence.grace"  # the internal event; node.py reads the same word
 
 log = logging.getLogger("frontdesk.presence")
 
@@ -53,7 +56,9 @@ class Presence:
         if graceful and grace > 0:
             until = self.node.clock().timestamp() + grace
             await self.node.store.end_connection(account, agent, connection, until)
-            self.arm_grace(account, until)
+            # Every process arms a timer for the grace's end, so it is kept to the 100 ms
+            # even when this process is the one shutting down (a rolling restart).
+            await self.node.store.publish(Event(account, {"type": GRACE_TYPE, "until": until}))
             return
         await self.node.store.end_connection(account, agent, connection, None)
         await self.node.widgets.refresh_account(account)

@@ -143,3 +143,11 @@ async def test_health_ready_and_metrics(server: RunningServer, api):
     assert "frontdesk_frames_in_total" in text
     await visitor.close()
 
+
+
+async def test_unknown_paths_are_404_whatever_the_method(api):
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        for path in ("/nope", "/api/v1/foo", "/api/v1/widgets/site/foo"):
+            response = await api.request(method, path)
+            assert response.status_code == 404, (method, path, response.status_code)
+            assert response.json()["error"] == "not_found"

@@ -149,3 +149,21 @@ async def test_concurrent_starts_across_processes_keep_routing_invariants(proces
     finally:
         for c in clients:
             await c.aclose()
+
+
+async def test_grace_of_a_process_shutting_down_ends_on_time_elsewhere(processes):
+    """The closing process may be gone when the grace ends: every process arms the timer."""
+    grace = 0.4
+    settings = make_settings(heartbeat=0.5, presence_ttl=3, close_grace=grace)
+    a, b = await processes(settings), await processes(settings)
+    await _put(a, offline_when_team_away=True)
+    visitor_on_b, _ = await fd.widget(b.ws, "site", beat=BEAT)
+    kevin, _ = await fd.agent(a.ws, agent_token("acme", "kevin"), beat=BEAT)
+    await visitor_on_b.recv_type("widget.status", status="online")
+    a.terminate()
+    assert await kevin.closed_with() == 1001
+    closed_at = time.monotonic()
+    frame = await visitor_on_b.recv_type("widget.status", timeout=3)
+    waited = time.monotonic() - closed_at
+    assert frame["status"] == "offline"
+    assert waited < grace + 0.1, waited

@@ -223,3 +223,54 @@ async def test_frame_over_max_frame_closes_1009():
         await client.send({"type": "conversation.start", "text": "x" * 1000})
         await client.send({"type": "ping", "pad": "x" * 4000})
         assert await client.closed_with() == 1009
+
+
+async def test_lone_surrogates_and_deep_nesting_are_refused_not_stored(server, api, site):
+    """JSON escapes can smuggle in text that is not UTF-8, or nest past the recursion limit."""
+    response = await api.put("/api/v1/widgets/site", content=b'{"account":"acme","online_message":"\\ud800"}',
+                             headers={"Content-Type": "application/json"})
+    assert response.status_code == 422 and "body" in response.json()["fields"]
+    response = await api.put("/api/v1/widgets/site", content=b"[" * 100_000)
+    assert response.status_code == 422 and "body" in response.json()["fields"]
+    response = await api.post("/api/v1/accounts/acme/agents/eve/token",
+                              content=b'{"name":"\\udc00"}')
+    assert response.status_code == 422
+    assert (await api.get("/api/v1/widgets/site/status")).status_code == 200  # nothing stored
+    assert (await api.get("/api/v1/accounts/acme/agents")).json() == []
+
+    visitor, _ = await fd.widget(server.ws, "site")
+    await visitor.send_raw('{"type":"conversation.start","text":"\\ud800"}')
+    assert (await visitor.recv())["code"] == "bad_frame"
+    await visitor.send_raw("[" * 60_000)
+    assert (await visitor.recv())["code"] == "bad_frame"
+    await visitor.send({"type": "ping"})
+    assert await visitor.recv() == {"type": "pong"}  # and the socket goes on
+
+    deep = await Client.open(f"{server.ws}/ws/agent")
+    await deep.send_raw("[" * 60_000)
+    assert await deep.closed_with() == 4401
+    surrogate_name = _forge({"sub": "eve", "account": "acme", "name": "\udc00",
+                             "exp": time.time() + 600})
+    liar = await Client.open(f"{server.ws}/ws/agent")
+    await liar.send({"type": "hello", "token": surrogate_name})
+    assert await liar.closed_with() == 4401
+
+
+async def test_a_session_that_fails_closes_1011_and_stops_counting_at_once():
+    async with running_server(make_settings(close_grace=5.0)) as server:
+        async with server.api() as api:
+            await api.put("/api/v1/widgets/site", json={"account": "acme",
+                                                        "offline_when_team_away": True})
+        watcher, _ = await fd.widget(server.ws, "site")
+        agent, _ = await fd.agent(server.ws, agent_token("acme", "kevin"))
+        await watcher.recv_type("widget.status", status="online")
+
+        async def broken(*args: object) -> None:
+            raise RuntimeError("a bug")
+
+        server.node.presence.set_status = broken  # type: ignore[method-assign]
+        await agent.send({"type": "status", "status": "busy"})
+        assert await agent.closed_with() == 1011
+        frame = await watcher.recv_type("widget.status", timeout=1)  # no 5 s grace for a crash
+        assert frame["status"] == "offline"
+        await watcher.close()

@@ -24,6 +24,7 @@ class CloseCode(IntEnum):
     NORMAL = 1000
     GOING_AWAY = 1001  # server shutting down; clients reconnect
     TOO_BIG = 1009  # frame larger than FRONTDESK_MAX_FRAME
+    INTERNAL_ERROR = 1011  # the server failed; clients reconnect
     TRY_AGAIN_LATER = 1013  # store unreachable at hello
     SILENT = 4000  # no data frame for the presence TTL
     SLOW_READER = 4002  # too many bytes waiting for a reader

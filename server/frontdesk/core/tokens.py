@@ -41,7 +41,7 @@ def verify_token(token: object, secret: str, now: datetime) -> AgentClaims:
     if not (isinstance(agent, str) and isinstance(account, str)
             and is_valid_id(agent) and is_valid_id(account)):
         raise BadToken("sub and account must be ids")
-    if not isinstance(name, str) or not name or len(name) > 200:
+    if not isinstance(name, str) or not name or len(name) > 200 or not _is_utf8(name):
         raise BadToken("name must be a short non-empty string")
     return AgentClaims(account=account, agent=agent, name=name)
 
@@ -52,3 +52,12 @@ def issue_token(secret: str, account: str, agent: str, name: str, now: datetime,
     claims = {"sub": agent, "account": account, "name": name, "exp": int(expires.timestamp()),
               "iat": int(now.timestamp())}
     return jwt.encode(claims, secret, algorithm=ALGORITHM), expires
+
+
+def _is_utf8(text: str) -> bool:
+    """A lone surrogate (from a JSON escape) cannot be sent on in any frame."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -33,6 +33,8 @@ class StaticPages(StaticFiles):
     """
 
     async def get_response(self, path: str, scope):  # type: ignore[no-untyped-def]
+        if scope["method"] not in ("GET", "HEAD"):
+            raise HTTPException(404)  # this mount is the catch-all: an unknown path is a 404
         try:
             response = await super().get_response(path, scope)
         except HTTPException:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from frontdesk.codec import is_encodable
 from frontdesk.core import frames
 from frontdesk.core.errors import Invalid, StoreUnavailable
 from frontdesk.core.model import is_valid_id, to_wire_time
@@ -43,8 +44,10 @@ async def _json_body(request: Request) -> dict[str, Any]:
         raise Invalid({"body": f"must be at most {MAX_BODY} bytes"}, "body too large")
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise Invalid({"body": "must be a JSON object"}, "the body is not valid JSON") from None
+    if not is_encodable(body):
+        raise Invalid({"body": "must be valid UTF-8 (no lone surrogates)"}, "the body is not UTF-8")
     if not isinstance(body, dict):
         raise Invalid({"body": "must be a JSON object"}, "the body must be a JSON object")
     return body
@@ -104,7 +107,7 @@ async def issue_agent_token(request: Request) -> Response:
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
         fields["name"] = "required: a non-empty string of at most 200 characters"
     ttl = body.get("ttl", DEFAULT_TOKEN_TTL)
-    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl <= MAX_TOKEN_TTL:
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 1 <= ttl <= MAX_TOKEN_TTL:
         fields["ttl"] = f"must be a number of seconds from 1 to {MAX_TOKEN_TTL}"
     if fields:
         raise Invalid(fields)

@@ -7,6 +7,7 @@ waiting; this module never awaits a socket except to read from it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -156,7 +157,7 @@ async def _open(websocket: WebSocket) -> tuple[Node, FrontdeskWebSocketProtocol,
     node: Node = websocket.app.state.node
     sock = websocket.scope.get("extensions", {}).get(SCOPE_KEY)
     if not isinstance(sock, FrontdeskWebSocketProtocol):
-        await websocket.close(1011, "run Frontdesk with `frontdesk serve`")
+        await websocket.close(int(CloseCode.INTERNAL_ERROR), "run Frontdesk with `frontdesk serve`")
         return None
     return node, sock, asyncio.get_running_loop().time() + node.settings.hello_timeout
 
@@ -213,6 +214,9 @@ async def agent_endpoint(websocket: WebSocket) -> None:
         await _agent_catch_up(session, claims.account, team.version,
                               [frames.agent_status(a) for a in team.agents] + widgets)
         await _agent_loop(session, claims)
+    except Exception:
+        log.exception("agent session failed")
+        session.close(CloseCode.INTERNAL_ERROR, "internal error")  # not graceful: stops counting
     finally:
         session.stop_watching()
         node.hub.remove_agent(sock, claims.account, claims.agent)
@@ -227,16 +231,32 @@ async def _agent_catch_up(session: Session, account: str, version: int,
                           sent: list[dict[str, Any]]) -> None:
     """Changes published between the welcome's snapshot and joining the hub, sent once."""
     node = session.node
-    try:
+
+    async def read_now() -> list[dict[str, Any]]:
         team = await node.store.team(account)
         if team.version == version:
-            return
+            return []
         now = [frames.agent_status(a) for a in team.agents]
-        now += await node.widgets.statuses(account, team)
+        return now + await node.widgets.statuses(account, team)
+
+    await _catch_up(session, account, sent, read_now)
+
+
+async def _catch_up(session: Session, account: str, sent: list[dict[str, Any]],
+                    read_now: Callable[[], Awaitable[list[dict[str, Any]]]]) -> None:
+    """Send what changed since the welcome's snapshot, once.
+
+    The socket is in the hub already, so whatever the hub delivers from here on reaches it:
+    a payload it delivered while we read is not sent again.
+    """
+    node = session.node
+    seq = node.delivery_seq
+    try:
+        now = await read_now()
     except StoreUnavailable:
         return
     for payload in now:
-        if payload not in sent:
+        if payload not in sent and not node.delivered_since(seq, account, payload):
             session.send(payload)
 
 
@@ -289,9 +309,12 @@ async def widget_endpoint(websocket: WebSocket) -> None:
         return
     account, visitor, welcome = greeted
     try:
-        await _catch_up(session, widget, welcome)
+        await _catch_up(session, account, [welcome], functools.partial(_widget_status, node, widget))
         del welcome, greeted  # an idle socket keeps no copy of what it was sent
         await _widget_loop(session, account, widget, visitor)
+    except Exception:
+        log.exception("widget session failed")
+        session.close(CloseCode.INTERNAL_ERROR, "internal error")
     finally:
         session.stop_watching()
         node.hub.remove_widget(sock, account, widget, visitor)
@@ -338,14 +361,9 @@ async def _greet_visitor(session: Session, widget: str,
     return settings.account, visitor, welcome
 
 
-async def _catch_up(session: Session, widget: str, sent: dict[str, Any]) -> None:
-    """A change published between the welcome and joining the hub is sent here, once."""
-    try:
-        view = await session.node.widgets.status(widget)
-    except StoreUnavailable:
-        return
-    if view is not None and view.to_payload() != sent:
-        session.send(view.to_payload())
+async def _widget_status(node: Node, widget: str) -> list[dict[str, Any]]:
+    view = await node.widgets.status(widget)
+    return [] if view is None else [view.to_payload()]
 
 
 async def _widget_loop(session: Session, account: str, widget: str, visitor: str) -> None:

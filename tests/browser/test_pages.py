@@ -9,9 +9,9 @@ from __future__ import annotations
 import http.server
 import threading
 import time
-from datetime import datetime
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any

@@ -62,9 +62,12 @@ class Widgets:
                                             close_code=int(CloseCode.UNKNOWN_WIDGET)))
         return old
 
-    async def status(self, widget: str) -> WidgetStatusView | None:
-        """The widget's status now, computed fresh (the public status route, the welcome)."""
-        settings = await self.node.store.get_widget(widget)
+    async def status(self, widget: str,
+                     settings: WidgetSettings | None = None) -> WidgetStatusView | None:
+        """The widget's status now, computed fresh (the public status route, the welcome);
+        `settings` when the caller has just read them."""
+        if settings is None:
+            settings = await self.node.store.get_widget(widget)
         if settings is None:
             return None
         team = await self.node.store.team(settings.account)

@@ -344,7 +344,7 @@ async def _greet_visitor(session: Session, widget: str,
             session.send_error(exc)
     try:
         settings = await node.store.get_widget(widget) if is_valid_id(widget) else None
-        view = await node.widgets.status(widget) if settings is not None else None
+        view = await node.widgets.status(widget, settings) if settings is not None else None
         if settings is None or view is None:
             session.close(CloseCode.UNKNOWN_WIDGET, "unknown widget")
             return None

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-import redis
 
-from tests.support.redis_server import RedisServer, start_or_skip
 from tests.support.server import API_KEY, ServerProcess, make_settings, server_env
 
 SHORT = make_settings(heartbeat=0.5, presence_ttl=1.5, close_grace=0.5)
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    server = start_or_skip()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def redis_url(redis_server: RedisServer) -> str:
-    if not redis_server.is_running:
-        redis_server.start()
-    with redis.Redis.from_url(redis_server.url) as client:
-        client.flushall()
-    return redis_server.url
 
 
 @pytest.fixture

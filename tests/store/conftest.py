@@ -4,36 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
-import redis
 
 from frontdesk.core.events import Event
 from frontdesk.store.base import Store
 from frontdesk.store.memory import MemoryStore
 from frontdesk.store.redis import RedisStore
-from tests.support.redis_server import RedisServer, start_or_skip
 
 MARKER = "test.marker"
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    server = start_or_skip()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def redis_url(redis_server: RedisServer) -> str:
-    """A running, empty redis-server (an outage test may have left it stopped)."""
-    if not redis_server.is_running:
-        redis_server.start()
-    with redis.Redis.from_url(redis_server.url) as client:
-        client.flushall()
-    return redis_server.url
 
 
 @dataclass

@@ -67,7 +67,6 @@ class Hub:
         self.visitor_sockets: dict[tuple[str, str, str], Audience] = {}
         self.agent_sockets: dict[tuple[str, str], Audience] = {}
         self.account_agent_sockets: dict[str, Audience] = {}
-        self.frames_out = 0
 
     # --- membership ----------------------------------------------------------------------
     def add_agent(self, socket: Socket, account: str, agent: str) -> None:
@@ -87,9 +86,6 @@ class Hub:
         """Forget the socket; True if it was the visitor's last socket on this process."""
         _discard(self.widget_sockets, (account, widget), socket)
         return _discard(self.visitor_sockets, (account, widget, visitor), socket)
-
-    def has_visitor(self, account: str, widget: str, visitor: str) -> bool:
-        return (account, widget, visitor) in self.visitor_sockets
 
     def accounts(self) -> set[str]:
         """Accounts this process holds any socket of."""
@@ -130,7 +126,6 @@ class Hub:
             audience = self.visitor_sockets.get((account, widget, visitor))
             if audience is not None:
                 written += audience.write(frame)
-        self.frames_out += written
         return written
 
 

@@ -157,11 +157,6 @@ class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
         if self._pending_bytes > self.max_pending_bytes:
             self.close_now(CloseCode.SLOW_READER, "reader too slow")
 
-    @property
-    def pending_bytes(self) -> int:
-        """Bytes written but not yet sent: the transport's buffer plus our queue."""
-        return self.transport.get_write_buffer_size() + self._pending_bytes
-
     # --- closing -------------------------------------------------------------------------------
     def close_now(self, code: int, reason: str = "") -> None:
         if self.close_sent or self.disconnected or not self.handshake_complete:

@@ -19,7 +19,7 @@ from frontdesk.core.events import Event
 from frontdesk.core.model import AgentStatus, ConversationState, Routing
 from frontdesk.core.settings import WidgetSettings
 from frontdesk.store import keys
-from frontdesk.store.base import QueueChange, Store
+from frontdesk.store.base import CLOSED_RETENTION, QueueChange, Store
 from frontdesk.store.redis import RedisStore
 from tests.store.conftest import Harness
 from tests.support.redis_server import RedisServer
@@ -799,3 +799,18 @@ async def test_redis_down_at_open_is_not_fatal(redis_url: str, redis_server: Red
         if not redis_server.is_running:
             redis_server.start()
         await store.close()
+
+
+async def test_closed_conversations_are_forgotten_after_the_retention(store: Store) -> None:
+    await store.put_widget("w1", widget_settings())
+    await connect(store, "kevin")
+    old = await start(store, "v1")
+    recent = await start(store, "v2")
+    await store.close_conversation(old.id, NOW)
+    assert (await store.close_conversation(old.id, NOW + 60)) is not None  # again: still known
+    later = NOW + CLOSED_RETENTION + 1
+    await store.close_conversation(recent.id, later)  # each close forgets the long-closed
+    assert await store.get_conversation(old.id) is None
+    assert await store.close_conversation(old.id, later) is None
+    kept = await store.get_conversation(recent.id)
+    assert kept is not None and kept.state is CLOSED

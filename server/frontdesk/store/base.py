@@ -18,6 +18,10 @@ from frontdesk.core.settings import WidgetSettings
 
 EventHandler = Callable[[Event], None]
 
+CLOSED_RETENTION = 7 * 24 * 3600
+"""Seconds a closed conversation is remembered (so closing it again answers 200, not 404);
+each close forgets those closed longer ago, so the store does not grow without bound."""
+
 
 @dataclass(frozen=True, slots=True)
 class Team:
@@ -166,7 +170,10 @@ class Store(Protocol):
         """
 
     async def close_conversation(self, conversation: str, now: float) -> CloseResult | None:
-        """Close it (None if unknown), free its agents' capacity and move the queue forward."""
+        """Close it (None if unknown), free its agents' capacity and move the queue forward.
+
+        Conversations closed more than CLOSED_RETENTION before `now` are forgotten (unknown).
+        """
 
     async def assign_queued(self, account: str, now: float) -> QueueChange:
         """Assign queued conversations strictly in order while their widgets' routing can."""

@@ -151,6 +151,11 @@ class AccountKeys:
         return self._key("convs")
 
     @property
+    def closed(self) -> str:
+        """Zset: closed conversation -> closing time (epoch s), to forget it after retention."""
+        return self._key("closed")
+
+    @property
     def published_stamp(self) -> str:
         """Hash: subject -> "<version> <time>" of its last published payload."""
         return self._key("pub:stamp")
@@ -164,7 +169,7 @@ class AccountKeys:
         """KEYS of the conversation scripts, in the order lua/routing.lua names them."""
         return [self.meta, self.routing, self.agents, self.status, self.connected, self.load,
                 self.last_assigned, self.queue, self.open, self.visitors, self.conversations,
-                self.visitor_sockets]
+                self.visitor_sockets, self.closed]
 
 
 def visitor_field(widget: str, visitor: str) -> str:

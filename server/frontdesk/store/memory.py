@@ -21,6 +21,7 @@ from frontdesk.core.model import (
 from frontdesk.core.routing import choose_agents
 from frontdesk.core.settings import WidgetSettings
 from frontdesk.store.base import (
+    CLOSED_RETENTION,
     CloseResult,
     Conversation,
     EventHandler,
@@ -56,6 +57,7 @@ class MemoryStore:
         self._widgets: dict[str, WidgetSettings] = {}
         self._conversations: dict[str, Conversation] = {}
         self._open_by_visitor: dict[tuple[str, str, str], str] = {}
+        self._closed_at: dict[str, float] = {}  # in closing order
         self._visitor_sockets: dict[tuple[str, str, str], int] = {}
         self._published: dict[tuple[str, str], tuple[tuple[int, float], dict]] = {}
 
@@ -306,7 +308,16 @@ class MemoryStore:
         self._open_by_visitor.pop((record.account, record.widget, record.visitor), None)
         closed = replace(record, state=ConversationState.CLOSED, position=None)
         self._conversations[conversation] = closed
+        self._closed_at[conversation] = now
+        self._prune_closed(now - CLOSED_RETENTION)
         return CloseResult(closed, was_open=True, queue=self._drain(acct, moved_from))
+
+    def _prune_closed(self, cutoff: float) -> None:
+        for conversation, closed_at in list(self._closed_at.items()):
+            if closed_at > cutoff:
+                break
+            del self._closed_at[conversation]
+            del self._conversations[conversation]
 
     async def assign_queued(self, account: str, now: float) -> QueueChange:
         acct = self._accounts.get(account)

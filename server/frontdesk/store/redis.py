@@ -39,6 +39,7 @@ from frontdesk.core.model import AgentRef, AgentState, AgentStatus, Conversation
 from frontdesk.core.settings import WidgetSettings, parse_settings, settings_to_json
 from frontdesk.store import keys
 from frontdesk.store.base import (
+    CLOSED_RETENTION,
     CloseResult,
     Conversation,
     EventHandler,
@@ -597,8 +598,13 @@ class RedisStore:
         account = await self._account_of(conversation)
         if account is None:
             return None
-        return self._close_result(account, await self._script(
-            "close_conversation", keys.AccountKeys(account).routing_keys(), [conversation]))
+        raw = await self._script("close_conversation", keys.AccountKeys(account).routing_keys(),
+                                 [conversation, now, CLOSED_RETENTION])
+        result = self._close_result(account, raw)
+        pruned = _as_list(json.loads(raw).get("pruned")) if raw is not None else []
+        if pruned:  # the global index is in another slot than the script's keys
+            await self._redis.delete(*(keys.conversation_account(c) for c in pruned))
+        return result
 
     @_translated
     async def assign_queued(self, account: str, now: float) -> QueueChange:
@@ -640,7 +646,7 @@ class RedisStore:
     async def abandon_queued(self, account: str, widget: str, visitor: str,
                              now: float) -> CloseResult | None:
         return self._close_result(account, await self._script(
-            "abandon_queued", keys.AccountKeys(account).routing_keys(), [widget, visitor]))
+            "abandon_queued", keys.AccountKeys(account).routing_keys(), [widget, visitor, now]))
 
     @_translated
     async def open_conversations(self, account: str) -> list[Conversation]:

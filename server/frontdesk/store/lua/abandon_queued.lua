@@ -1,10 +1,11 @@
 -- abandon_queued.lua: close the visitor's queued conversation on a widget if the visitor is
 -- still gone (no open socket on any process), and move the queue forward.
--- (routing.lua is prepended: it names KEYS[1..12] and defines close_conversation.)
+-- (routing.lua is prepended: it names KEYS[1..13] and defines close_conversation.)
 --
--- KEYS[1..12] as in routing.lua
+-- KEYS[1..13] as in routing.lua
 -- ARGV[1] widget id
 -- ARGV[2] visitor id
+-- ARGV[3] now (epoch seconds)
 -- Returns nil when a socket of the visitor is open again or the visitor has no queued
 -- conversation on the widget, else the close result as in close_conversation.lua. The socket
 -- count and the close are one step, so a visitor who comes back in between keeps theirs.
@@ -20,4 +21,4 @@ local raw = redis.call('HGET', K_CONVS, id)
 if not raw or cjson.decode(raw).s ~= 'queued' then
   return false
 end
-return cjson.encode(close_conversation(id))
+return cjson.encode(close_conversation(id, ARGV[3]))

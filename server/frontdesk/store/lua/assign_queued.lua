@@ -1,8 +1,8 @@
 -- assign_queued.lua: assign queued conversations strictly in order while their widgets'
 -- routing can (an agent became available or freed capacity).
--- (routing.lua is prepended: it names KEYS[1..12] and defines the routing functions.)
+-- (routing.lua is prepended: it names KEYS[1..13] and defines the routing functions.)
 --
--- KEYS[1..12] as in routing.lua
+-- KEYS[1..13] as in routing.lua
 -- ARGV none.
 -- Returns JSON {assigned: [view...], moved: [view...]}; when any was assigned, every
 -- conversation still queued is in `moved` with its new position. Bumps the version when any

@@ -1,7 +1,7 @@
 -- get_conversation.lua: one conversation with its current queue position.
--- (routing.lua is prepended: it names KEYS[1..12] and defines the helpers.)
+-- (routing.lua is prepended: it names KEYS[1..13] and defines the helpers.)
 --
--- KEYS[1..12] as in routing.lua
+-- KEYS[1..13] as in routing.lua
 -- ARGV[1] conversation id
 -- Returns the view as JSON, or nil when the account has no such conversation.
 local found = read_view(ARGV[1])

@@ -1,8 +1,8 @@
 -- open_conversations.lua: the account's assigned and queued conversations, in the order they
 -- started (which is queue order for the queued), queued ones with their positions.
--- (routing.lua is prepended: it names KEYS[1..12] and defines the helpers.)
+-- (routing.lua is prepended: it names KEYS[1..13] and defines the helpers.)
 --
--- KEYS[1..12] as in routing.lua
+-- KEYS[1..13] as in routing.lua
 -- ARGV none.
 -- Returns a JSON list of views (an empty list may come back as {}).
 local positions = {}

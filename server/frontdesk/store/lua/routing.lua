@@ -20,11 +20,12 @@
 --   KEYS[10] frontdesk:{acct}:visitors   hash "<widget> <visitor>" -> open conversation
 --   KEYS[11] frontdesk:{acct}:convs      hash conversation -> record JSON
 --   KEYS[12] frontdesk:{acct}:visitor_sockets  hash "<widget> <visitor>" -> open sockets
+--   KEYS[13] frontdesk:{acct}:closed     zset closed conversation -> closing time (epoch s)
 -- A conversation record is {w: widget, v: visitor, s: state, a: [[id, name], ...], t?: text};
 -- scripts answer with views: the record plus id and p (1-based queue position, when queued).
 local K_META, K_ROUTING, K_AGENTS, K_STATUS, K_CONNECTED = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local K_LOAD, K_LAST, K_QUEUE, K_OPEN, K_VISITORS, K_CONVS = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
-local K_VISITOR_SOCKETS = KEYS[12]
+local K_VISITOR_SOCKETS, K_CLOSED = KEYS[12], KEYS[13]
 
 -- Ids compare by bytes, as Python compares these ASCII strings (Lua's `<` follows the
 -- server's locale collation, which may not).
@@ -226,7 +227,8 @@ end
 -- MemoryStore.close_conversation: close it, free its agents' capacity, drain the queue.
 -- nil for an unknown conversation, else {was_open, c, assigned, moved}; closing one already
 -- closed changes nothing (was_open = 0). Bumps the version when it was open.
-local function close_conversation(id)
+-- `now` (epoch seconds) records when it closed, so that prune_closed can forget it later.
+local function close_conversation(id, now)
   local raw = redis.call('HGET', K_CONVS, id)
   if not raw then
     return nil
@@ -254,7 +256,19 @@ local function close_conversation(id)
   redis.call('ZREM', K_OPEN, id)
   record.s = 'closed'
   redis.call('HSET', K_CONVS, id, cjson.encode(record))
+  redis.call('ZADD', K_CLOSED, now, id)
   bump_version()
   local assigned, moved = drain(load_agents(), moved_from)
   return {was_open = 1, c = view(id, record, nil), assigned = assigned, moved = moved}
+end
+
+-- Forget at most `limit` conversations closed before `cutoff` (their records only: the global
+-- conversation -> account index lives in another slot, so the caller deletes it). Returns ids.
+local function prune_closed(cutoff, limit)
+  local ids = redis.call('ZRANGEBYSCORE', K_CLOSED, '-inf', cutoff, 'LIMIT', 0, limit)
+  for _, id in ipairs(ids) do
+    redis.call('HDEL', K_CONVS, id)
+    redis.call('ZREM', K_CLOSED, id)
+  end
+  return ids
 end

@@ -1,7 +1,7 @@
 -- start_conversation.lua: route and record a new conversation in one step.
--- (routing.lua is prepended: it names KEYS[1..12] and defines the routing functions.)
+-- (routing.lua is prepended: it names KEYS[1..13] and defines the routing functions.)
 --
--- KEYS[1..12] as in routing.lua
+-- KEYS[1..13] as in routing.lua
 -- ARGV[1] conversation id
 -- ARGV[2] widget id
 -- ARGV[3] visitor id

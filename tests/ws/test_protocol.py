@@ -274,3 +274,13 @@ async def test_a_session_that_fails_closes_1011_and_stops_counting_at_once():
         frame = await watcher.recv_type("widget.status", timeout=1)  # no 5 s grace for a crash
         assert frame["status"] == "offline"
         await watcher.close()
+
+
+async def test_heartbeat_is_sent_as_written(server, site):
+    _, welcome = await fd.widget(server.ws, "site")
+    assert welcome["heartbeat"] == 1 and isinstance(welcome["heartbeat"], int)
+    async with running_server(make_settings(heartbeat=0.5, presence_ttl=2)) as fractional:
+        async with fractional.api() as api:
+            await api.put("/api/v1/widgets/site", json={"account": "acme"})
+        _, welcome = await fd.widget(fractional.ws, "site")
+        assert welcome["heartbeat"] == 0.5

@@ -26,12 +26,17 @@ def agent_listing(agent: AgentState) -> dict[str, Any]:
     }
 
 
+def seconds(value: float) -> float | int:
+    """Whole seconds go out as integers (`"heartbeat": 10`, as FRONTDESK_HEARTBEAT was written)."""
+    return int(value) if float(value).is_integer() else value
+
+
 def agent_welcome(session: str, heartbeat: float, me: AgentState, team: Iterable[AgentState],
                   widgets: Iterable[dict[str, Any]],
                   conversations: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """Contract fields, plus `conversations`: the agent's open ones, as joined payloads."""
     return {
-        "type": "welcome", "session": session, "heartbeat": heartbeat,
+        "type": "welcome", "session": session, "heartbeat": seconds(heartbeat),
         "agent": {"id": me.id, "name": me.name, "status": me.status.value},
         "team": [agent_status(a) for a in team], "widgets": list(widgets),
         "conversations": list(conversations),
@@ -41,7 +46,7 @@ def agent_welcome(session: str, heartbeat: float, me: AgentState, team: Iterable
 def widget_welcome(session: str, heartbeat: float, visitor: str, widget_status: dict[str, Any],
                    conversation: dict[str, Any] | None) -> dict[str, Any]:
     """Contract fields, plus `conversation`: the visitor's open one (joined or queued) or null."""
-    return {"type": "welcome", "session": session, "heartbeat": heartbeat, "visitor": visitor,
+    return {"type": "welcome", "session": session, "heartbeat": seconds(heartbeat), "visitor": visitor,
             "widget": widget_status, "conversation": conversation}
 
 

@@ -6,6 +6,7 @@ import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit, urlunsplit
 
 
 class ConfigError(Exception):
@@ -15,6 +16,22 @@ class ConfigError(Exception):
         self.problems = problems
         lines = [f"{name}: {why}" for name, why in problems.items()]
         super().__init__("invalid configuration:\n  " + "\n  ".join(lines))
+
+
+# Every variable `serve` reads, with its default and meaning: shown by `frontdesk serve --help`.
+VARIABLES: tuple[tuple[str, str, str], ...] = (
+    ("REDIS_URL", "unset", "unset: an in-process store for one process; set: shared state in Redis"),
+    ("FRONTDESK_SECRET", "required", "HS256 key for agent tokens, at least 32 bytes"),
+    ("FRONTDESK_API_KEY", "required", "the back-office API key (Authorization: Bearer ...)"),
+    ("FRONTDESK_HEARTBEAT", "10", "seconds; clients send a frame at least this often"),
+    ("FRONTDESK_PRESENCE_TTL", "30", "seconds of silence before a socket is closed (4000)"),
+    ("FRONTDESK_CLOSE_GRACE", "2", "seconds an agent stays connected after a clean close"),
+    ("FRONTDESK_MAX_FRAME", "65536", "bytes; the largest frame a client may send (>= 1024)"),
+)
+
+# RFC 7518 3.2: an HS256 key must be at least as long as the hash output (32 bytes).
+MIN_SECRET_BYTES = 32
+GENERATE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +67,43 @@ def _seconds(env: Mapping[str, str], name: str, default: float, problems: dict[s
     try:
         value = float(raw)
     except ValueError:
-        problems[name] = "must be a number of seconds"
+        problems[name] = f"must be a number of seconds (got {raw!r})"
         return default
     if not math.isfinite(value):
-        problems[name] = "must be a finite number of seconds"
+        problems[name] = f"must be a finite number of seconds (got {raw!r})"
     elif positive and value <= 0:
-        problems[name] = "must be positive"
+        problems[name] = f"must be positive (got {raw})"
     elif value < 0:
-        problems[name] = "must not be negative"
+        problems[name] = f"must not be negative (got {raw})"
     return value
+
+
+def _shown(value: float) -> str:
+    """A number as the operator would have typed it: 5 rather than 5.0."""
+    return f"{value:g}"
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why a FRONTDESK_SECRET is refused (never quoting it), or None when it will do."""
+    size = len(secret.encode("utf-8"))
+    if size >= MIN_SECRET_BYTES:
+        return None
+    return (f"must be at least {MIN_SECRET_BYTES} bytes (got {size}): HS256 keys shorter than "
+            f"the hash are weak (RFC 7518 3.2); generate one with: {GENERATE_SECRET}")
+
+
+def store_description(redis_url: str | None) -> str:
+    """The store for logs and errors: `memory`, or the Redis URL without its password."""
+    if not redis_url:
+        return "memory"
+    parts = urlsplit(redis_url)
+    if parts.password is None:
+        return redis_url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, ""))
 
 
 def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
@@ -68,18 +113,23 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     api_key = env.get("FRONTDESK_API_KEY", "")
     if not demo:
         if not secret:
-            problems["FRONTDESK_SECRET"] = "is required (the HS256 key for agent tokens)"
+            problems["FRONTDESK_SECRET"] = ("is required (the HS256 key for agent tokens); "
+                                            f"generate one with: {GENERATE_SECRET}")
         if not api_key:
             problems["FRONTDESK_API_KEY"] = "is required (the back-office API key)"
+    if secret and (why := secret_problem(secret)):
+        problems["FRONTDESK_SECRET"] = why
     redis_url = env.get("REDIS_URL") or None
     if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        problems["REDIS_URL"] = "must be a redis://, rediss:// or unix:// URL"
+        problems["REDIS_URL"] = ("must be a redis://, rediss:// or unix:// URL "
+                                 f"(got {store_description(redis_url)!r})")
     heartbeat = _seconds(env, "FRONTDESK_HEARTBEAT", 10.0, problems, positive=True)
     ttl = _seconds(env, "FRONTDESK_PRESENCE_TTL", 30.0, problems, positive=True)
     grace = _seconds(env, "FRONTDESK_CLOSE_GRACE", 2.0, problems, positive=False)
     if ("FRONTDESK_HEARTBEAT" not in problems and "FRONTDESK_PRESENCE_TTL" not in problems
             and ttl <= heartbeat):
-        why = "FRONTDESK_PRESENCE_TTL must be longer than FRONTDESK_HEARTBEAT"
+        why = ("FRONTDESK_PRESENCE_TTL must be longer than FRONTDESK_HEARTBEAT "
+               f"(got {_shown(ttl)} <= {_shown(heartbeat)})")
         problems["FRONTDESK_PRESENCE_TTL"] = why
         problems["FRONTDESK_HEARTBEAT"] = why
     max_frame = 65536
@@ -88,10 +138,10 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
         try:
             max_frame = int(raw_frame)
         except ValueError:
-            problems["FRONTDESK_MAX_FRAME"] = "must be a whole number of bytes"
+            problems["FRONTDESK_MAX_FRAME"] = f"must be a whole number of bytes (got {raw_frame!r})"
         else:
             if max_frame < 1024:
-                problems["FRONTDESK_MAX_FRAME"] = "must be at least 1024"
+                problems["FRONTDESK_MAX_FRAME"] = f"must be at least 1024 (got {max_frame})"
     if problems:
         raise ConfigError(problems)
     settings = Settings(secret=secret, api_key=api_key, redis_url=redis_url, heartbeat=heartbeat,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 
 import uvicorn
 
-from frontdesk.config import Settings
+from frontdesk import __version__
+from frontdesk.config import Settings, store_description
 from frontdesk.web.app import FrontdeskApp
 from frontdesk.web.protocol import FrontdeskWebSocketProtocol
+
+log = logging.getLogger("frontdesk")
 
 
 def uvicorn_config(app: FrontdeskApp, settings: Settings, host: str, port: int,
@@ -24,9 +29,44 @@ def uvicorn_config(app: FrontdeskApp, settings: Settings, host: str, port: int,
         backlog=4096, timeout_graceful_shutdown=5,
         server_header=False,
         proxy_headers=False,  # client addresses are never used, so no per-socket scope copy
+        log_config=None,  # logging is set up by frontdesk.logs (text or JSON)
     )
 
 
+class LoggingServer(uvicorn.Server):
+    """uvicorn's server, telling the operator when Frontdesk starts and stops."""
+
+    def __init__(self, config: uvicorn.Config, settings: Settings) -> None:
+        super().__init__(config)
+        self.settings = settings
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.started:
+            return
+        address = f"http://{self.config.host}:{self.config.port}"
+        for server in getattr(self, "servers", []):
+            for bound in server.sockets:
+                host, port = bound.getsockname()[:2]
+                address = f"http://{host}:{port}"
+        store = store_description(self.settings.redis_url)
+        log.info("frontdesk %s serving on %s (store: %s, pid %d)", __version__, address, store,
+                 os.getpid(), extra={"event": "start", "version": __version__,
+                                     "address": address, "store": store, "pid": os.getpid()})
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        log.info("frontdesk shutting down (pid %d)", os.getpid(),
+                 extra={"event": "stopping", "pid": os.getpid()})
+        await super().shutdown(sockets)
+        log.info("frontdesk stopped (pid %d)", os.getpid(),
+                 extra={"event": "stop", "pid": os.getpid()})
+
+
 def serve(app: FrontdeskApp, settings: Settings, host: str, port: int) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.Server(uvicorn_config(app, settings, host, port)).run()
+    if not logging.getLogger().handlers:
+        from frontdesk.logs import configure_logging
+        configure_logging()
+    # uvicorn's own info lines repeat ours; they show with --log-level debug.
+    level = "debug" if logging.getLogger().level <= logging.DEBUG else "warning"
+    config = uvicorn_config(app, settings, host, port, log_level=level)
+    LoggingServer(config, settings).run()

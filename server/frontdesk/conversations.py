@@ -1,23 +1,29 @@
 """Use case: start, route, queue and close conversations (contract: Routing).
 
 The decision and its record are one store step (`start_conversation`, `assign_queued`,
-`close_conversation`); this module only turns what the store did into frames.
+`close_conversation`); this module only turns what the store did into frames, and hands
+them to the feed: the process that performed the step is the one that publishes them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from frontdesk.core import frames
 from frontdesk.core.errors import ErrorCode, FrameError
-from frontdesk.core.events import Event
+from frontdesk.core.events import Push
 from frontdesk.core.model import ConversationState
-from frontdesk.store.base import CloseResult, Conversation, QueueChange, StartResult
-
-if TYPE_CHECKING:
-    from frontdesk.node import Node
+from frontdesk.feed import Feed
+from frontdesk.runtime import Runtime
+from frontdesk.store.base import (
+    CloseResult,
+    Conversation,
+    ConversationStore,
+    QueueChange,
+    StartResult,
+)
 
 
 def new_conversation_id() -> str:
@@ -25,8 +31,11 @@ def new_conversation_id() -> str:
 
 
 class Conversations:
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, runtime: Runtime, conversations: ConversationStore, feed: Feed) -> None:
+        self._runtime = runtime
+        self._clock = runtime.clock
+        self._store = conversations
+        self._feed = feed
         self._departures: dict[tuple[str, str, str], asyncio.TimerHandle] = {}
 
     def watch_departure(self, account: str, widget: str, visitor: str) -> None:
@@ -36,11 +45,20 @@ class Conversations:
         if old is not None:
             old.cancel()
         self._departures[key] = asyncio.get_running_loop().call_later(
-            self.node.settings.presence_ttl, self._departed, key)
+            self._runtime.settings.presence_ttl, self._departed, key)
 
     def _departed(self, key: tuple[str, str, str]) -> None:
         self._departures.pop(key, None)
-        self.node.spawn(self.abandon_if_gone(*key), f"departure {key[2]}")
+        self._runtime.tasks.spawn(self.abandon_if_gone(*key), f"departure {key[2]}")
+
+    async def visitor_arrived(self, account: str, widget: str, visitor: str) -> None:
+        """Count one more socket of the visitor (any process)."""
+        await self._store.visitor_connected(account, widget, visitor)
+
+    async def visitor_left(self, account: str, widget: str, visitor: str) -> None:
+        """One socket of the visitor fewer; the last one anywhere starts the departure watch."""
+        if await self._store.visitor_disconnected(account, widget, visitor):
+            self.watch_departure(account, widget, visitor)
 
     def stop_watching(self) -> None:
         for handle in self._departures.values():
@@ -49,8 +67,8 @@ class Conversations:
 
     async def start(self, account: str, widget: str, visitor: str,
                     text: str | None) -> StartResult | None:
-        now = self.node.clock().timestamp()
-        result = await self.node.store.start_conversation(
+        now = self._clock().timestamp()
+        result = await self._store.start_conversation(
             account, widget, new_conversation_id(), visitor, text, now)
         if result is not None:
             await self._announce(result.conversation, to_agents=not result.existing)
@@ -58,14 +76,14 @@ class Conversations:
 
     async def close(self, conversation: str, by_account: str | None = None) -> CloseResult | None:
         """Close it; `by_account` is the closing agent's account (None: the back office)."""
-        store = self.node.store
+        store = self._store
         if by_account is not None:
             record = await store.get_conversation(conversation)
             if record is None:
                 raise FrameError(ErrorCode.BAD_FIELD, "unknown conversation")
             if record.account != by_account:
                 raise FrameError(ErrorCode.FORBIDDEN, "the conversation belongs to another account")
-        result = await store.close_conversation(conversation, self.node.clock().timestamp())
+        result = await store.close_conversation(conversation, self._clock().timestamp())
         if result is None:
             if by_account is not None:
                 raise FrameError(ErrorCode.BAD_FIELD, "unknown conversation")
@@ -75,23 +93,22 @@ class Conversations:
 
     async def abandon_if_gone(self, account: str, widget: str, visitor: str) -> None:
         """A queued visitor gone for the presence TTL leaves the queue (see README)."""
-        result = await self.node.store.abandon_queued(account, widget, visitor,
-                                                      self.node.clock().timestamp())
+        result = await self._store.abandon_queued(account, widget, visitor,
+                                                  self._clock().timestamp())
         if result is not None:
             await self._announce_close(result)
 
     async def _announce_close(self, result: CloseResult) -> None:
-        store = self.node.store
         if result.was_open:
             closed = result.conversation
-            await store.publish(Event(
+            await self._feed.publish(Push(
                 closed.account, frames.conversation_closed(closed.id),
                 agents=tuple(a.id for a in closed.agents), visitor=(closed.widget, closed.visitor),
-                at=self.node.clock().timestamp()))
+                at=self._clock().timestamp()))
             await self._announce_queue(closed.account, result.queue)
 
     async def assign_queued(self, account: str) -> None:
-        change = await self.node.store.assign_queued(account, self.node.clock().timestamp())
+        change = await self._store.assign_queued(account, self._clock().timestamp())
         await self._announce_queue(account, change)
 
     async def _announce_queue(self, account: str, change: QueueChange) -> None:
@@ -106,19 +123,19 @@ class Conversations:
         if payload is None:
             return
         agents = tuple(a.id for a in conversation.agents) if to_agents else ()
-        await self.node.store.publish(Event(
+        await self._feed.publish(Push(
             conversation.account, payload, agents=agents,
-            visitor=(conversation.widget, conversation.visitor), at=self.node.clock().timestamp()))
+            visitor=(conversation.widget, conversation.visitor), at=self._clock().timestamp()))
 
     async def of_agent(self, account: str, agent: str) -> list[dict[str, Any]]:
         """The agent's open conversations as `conversation.joined` payloads (its welcome)."""
         return [frames.conversation_joined(c.id, c.widget, c.visitor, c.agents)
-                for c in await self.node.store.open_conversations(account)
+                for c in await self._store.open_conversations(account)
                 if c.state is ConversationState.ASSIGNED and any(a.id == agent for a in c.agents)]
 
     async def of_visitor(self, account: str, widget: str, visitor: str) -> dict[str, Any] | None:
         """The visitor's open conversation as joined or queued payload (its welcome)."""
-        conversation = await self.node.store.visitor_conversation(account, widget, visitor)
+        conversation = await self._store.visitor_conversation(account, widget, visitor)
         return None if conversation is None else state_payload(conversation)
 
 

@@ -25,10 +25,10 @@ DEMO_SETTINGS = {
 
 def demo_app(settings: Settings, made_up: list[str], host: str, port: int) -> FrontdeskApp:
     async def seed(node: Node) -> None:
-        if await node.store.get_widget(WIDGET) is None:
+        if await node.widgets.get(WIDGET) is None:
             await node.widgets.put(WIDGET, parse_settings(DEMO_SETTINGS))
         for agent, name in AGENTS:
-            await node.store.see_agent(ACCOUNT, agent, name)
+            await node.presence.see_agent(ACCOUNT, agent, name)
         await node.widgets.refresh_account(ACCOUNT)
         print(demo_banner(node, settings, made_up, host, port), flush=True)
 

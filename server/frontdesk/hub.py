@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from frontdesk.codec import Encoding, OutgoingFrame
-from frontdesk.core.events import Event
+from frontdesk.core.events import Push
 
 
 class Socket(Protocol):
@@ -98,14 +98,14 @@ class Hub:
         return agents, widgets
 
     # --- delivery --------------------------------------------------------------------------
-    def deliver(self, event: Event) -> int:
+    def close_widget(self, account: str, widget: str, code: int) -> None:
+        """Close every socket of the widget on this process with `code` (a deleted widget)."""
+        for socket in list(self.widget_sockets.get((account, widget)) or ()):
+            socket.close_now(code)
+
+    def deliver(self, event: Push) -> int:
         """Write the event's frame to each socket it names, once; returns sockets written."""
         account = event.account
-        if event.close_code is not None:
-            audience = self.widget_sockets.get((account, event.widget or ""))
-            for socket in list(audience or ()):
-                socket.close_now(event.close_code)
-            return 0
         frame = OutgoingFrame(event.payload)
         written = 0
         if event.widget is not None and event.visitor is None:

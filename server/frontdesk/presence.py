@@ -11,16 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from frontdesk.core.events import Event
+from frontdesk.conversations import Conversations
+from frontdesk.core.errors import StoreUnavailable
+from frontdesk.core.events import GraceStarted
 from frontdesk.core.model import AgentStatus
 from frontdesk.core.tokens import AgentClaims
-
-if TYPE_CHECKING:
-    from frontdesk.node import Node
-
-GRACE_TYPE = "presence.grace"  # the internal event; node.py reads the same word
+from frontdesk.feed import Feed
+from frontdesk.hub import Hub
+from frontdesk.runtime import Runtime
+from frontdesk.store.base import PresenceStore, Team
+from frontdesk.widgets import Widgets
 
 log = logging.getLogger("frontdesk.presence")
 
@@ -35,52 +36,93 @@ class LocalConnection:
 
 
 class Presence:
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, runtime: Runtime, agents: PresenceStore, feed: Feed, hub: Hub,
+                 widgets: Widgets, conversations: Conversations) -> None:
+        self._runtime = runtime
+        self._clock = runtime.clock
+        self._store = agents
+        self._feed = feed
+        self._hub = hub
+        self._widgets = widgets
+        self._conversations = conversations
         self.local: dict[str, LocalConnection] = {}  # this process's agent connections
         self._grace_timers: dict[str, tuple[float, asyncio.TimerHandle]] = {}
 
     async def connect(self, claims: AgentClaims, connection: str) -> None:
-        store = self.node.store
+        store = self._store
         await store.see_agent(claims.account, claims.agent, claims.name)
         await store.add_connection(claims.account, claims.agent, connection)
         self.local[connection] = LocalConnection(claims.account, claims.agent, claims.name)
-        await self.node.widgets.refresh_account(claims.account)
-        await self.node.conversations.assign_queued(claims.account)
+        await self._widgets.refresh_account(claims.account)
+        await self._conversations.assign_queued(claims.account)
 
     async def disconnect(self, account: str, agent: str, connection: str, graceful: bool) -> None:
         """The socket is gone; `graceful` when the client or a shutdown ended it."""
         if self.local.pop(connection, None) is None:
             return
-        grace = self.node.settings.close_grace
+        grace = self._runtime.settings.close_grace
         if graceful and grace > 0:
-            until = self.node.clock().timestamp() + grace
-            await self.node.store.end_connection(account, agent, connection, until)
+            until = self._clock().timestamp() + grace
+            await self._store.end_connection(account, agent, connection, until)
             # Every process arms a timer for the grace's end, so it is kept to the 100 ms
             # even when this process is the one shutting down (a rolling restart).
-            await self.node.store.publish(Event(account, {"type": GRACE_TYPE, "until": until}))
+            await self._feed.publish(GraceStarted(account, until))
             return
-        await self.node.store.end_connection(account, agent, connection, None)
-        await self.node.widgets.refresh_account(account)
+        await self._store.end_connection(account, agent, connection, None)
+        await self._widgets.refresh_account(account)
 
     async def set_status(self, account: str, agent: str, status: AgentStatus) -> None:
-        if await self.node.store.set_agent_status(account, agent, status):
-            await self.node.widgets.refresh_account(account)
+        if await self._store.set_agent_status(account, agent, status):
+            await self._widgets.refresh_account(account)
             if status is AgentStatus.ONLINE:
-                await self.node.conversations.assign_queued(account)
+                await self._conversations.assign_queued(account)
+
+    async def see_agent(self, account: str, agent: str, name: str) -> None:
+        """Record the agent (a token was issued for it); announce it if it is new."""
+        if await self._store.see_agent(account, agent, name):
+            await self._widgets.refresh_account(account)
+
+    async def team(self, account: str) -> Team:
+        """The account's agents now."""
+        return await self._store.team(account)
 
     async def reregister(self) -> None:
         """After a store outage: count this process's live connections again, and push."""
-        store = self.node.store
+        store = self._store
         accounts = set()
         for connection, local in list(self.local.items()):
             await store.see_agent(local.account, local.agent, local.name)
             await store.add_connection(local.account, local.agent, connection)
             accounts.add(local.account)
-        for account in accounts | self.node.hub.accounts():
-            await self.node.widgets.refresh_account(account)
-            await self.node.widgets.resync_local(account)
-            await self.node.conversations.assign_queued(account)
+        for account in accounts | self._hub.accounts():
+            await self._widgets.refresh_account(account)
+            await self._widgets.resync_local(account)
+            await self._conversations.assign_queued(account)
+
+    # --- this process's liveness -----------------------------------------------------------
+    async def keep_alive(self) -> None:
+        """Renew this process's liveness, sweep dead processes and ended graces (a task the
+        node owns for its whole life)."""
+        ttl = self._runtime.settings.presence_ttl
+        interval = min(1.0, ttl / 3)
+        health = self._runtime.health
+        while True:
+            try:
+                now = self._clock().timestamp()
+                await self._store.renew_node(now, ttl)
+                for account in await self._store.sweep_nodes(now):
+                    await self._widgets.refresh_account(account)
+                for account, until in await self._store.accounts_in_grace():
+                    self.arm_grace(account, until)
+                health.note_up()
+            except StoreUnavailable as exc:
+                health.note_down(exc)
+            await asyncio.sleep(interval)
+
+    async def retire(self) -> None:
+        """This process stops: connections no session ended stop counting now; push that."""
+        for account in await self._store.retire_node():
+            await self._widgets.refresh_account(account)
 
     # --- grace ----------------------------------------------------------------------------------
     def arm_grace(self, account: str, until: float) -> None:
@@ -89,20 +131,20 @@ class Presence:
             return  # an earlier sweep is already armed; it re-arms for the rest
         if current is not None:
             current[1].cancel()
-        delay = max(0.0, until - self.node.clock().timestamp()) + TIMER_SLACK
+        delay = max(0.0, until - self._clock().timestamp()) + TIMER_SLACK
         handle = asyncio.get_running_loop().call_later(delay, self._grace_reached, account)
         self._grace_timers[account] = (until, handle)
 
     def _grace_reached(self, account: str) -> None:
         self._grace_timers.pop(account, None)
-        self.node.spawn(self.sweep(account), f"grace {account}")
+        self._runtime.tasks.spawn(self.sweep(account), f"grace {account}")
 
     async def sweep(self, account: str) -> None:
         """Drop ended connections whose grace is over; push if this call dropped any."""
-        now = self.node.clock().timestamp()
-        if await self.node.store.sweep(account, now):
-            await self.node.widgets.refresh_account(account)
-        for other, until in await self.node.store.accounts_in_grace():
+        now = self._clock().timestamp()
+        if await self._store.sweep(account, now):
+            await self._widgets.refresh_account(account)
+        for other, until in await self._store.accounts_in_grace():
             if other == account:
                 self.arm_grace(account, until)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from typing import Any
 
 import uvicorn
 
@@ -16,11 +17,18 @@ from frontdesk.web.protocol import FrontdeskWebSocketProtocol
 log = logging.getLogger("frontdesk")
 
 
+class FrontdeskConfig(uvicorn.Config):
+    """uvicorn's config plus what our WebSocket protocol reads from it (web/protocol.py)."""
+
+    def __init__(self, *args: Any, max_pending_bytes: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_pending_bytes = max_pending_bytes
+
+
 def uvicorn_config(app: FrontdeskApp, settings: Settings, host: str, port: int,
                    log_level: str = "warning") -> uvicorn.Config:
-    FrontdeskWebSocketProtocol.max_pending_bytes = settings.max_pending_bytes
-    return uvicorn.Config(
-        app, host=host, port=port,
+    return FrontdeskConfig(
+        app, max_pending_bytes=settings.max_pending_bytes, host=host, port=port,
         ws=FrontdeskWebSocketProtocol,  # type: ignore[arg-type]
         ws_max_size=settings.max_frame,
         ws_ping_interval=None,  # presence uses data frames; control frames do not count

@@ -3,7 +3,8 @@
 Every visible change goes through `refresh_account`: read one snapshot of the team, compute
 each agent's and each widget's payload, and let the store publish only the ones that
 changed (an atomic compare per subject), so a change noticed by several processes is
-pushed once. Each widget's schedule boundary arms a local timer on this process.
+pushed once (the feed publishes them). Each widget's schedule boundary arms a local timer on
+this process.
 """
 
 from __future__ import annotations
@@ -11,17 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from frontdesk.core import frames
 from frontdesk.core.errors import CloseCode, Invalid, WrongAccount
-from frontdesk.core.events import Event
+from frontdesk.core.events import CloseWidget, Push
 from frontdesk.core.settings import WidgetSettings
 from frontdesk.core.widget_status import WidgetStatusView, compute_widget_status
-from frontdesk.store.base import Team
-
-if TYPE_CHECKING:
-    from frontdesk.node import Node
+from frontdesk.feed import Feed
+from frontdesk.hub import Hub
+from frontdesk.runtime import Runtime
+from frontdesk.store.base import PresenceStore, Team, WidgetStore
 
 log = logging.getLogger("frontdesk.widgets")
 
@@ -37,15 +38,21 @@ def agent_subject(agent: str) -> str:
 
 
 class Widgets:
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, runtime: Runtime, widgets: WidgetStore, agents: PresenceStore,
+                 feed: Feed, hub: Hub) -> None:
+        self._runtime = runtime
+        self._clock = runtime.clock
+        self._widgets = widgets
+        self._agents = agents
+        self._feed = feed
+        self._hub = hub
         self._timers: dict[tuple[str, str], tuple[datetime, asyncio.TimerHandle]] = {}
 
     # --- settings (the back-office API) ------------------------------------------------------
     async def put(self, widget: str, settings: WidgetSettings) -> bool:
         """Store the settings and push the status they cause; True when the widget is new."""
         try:
-            created = await self.node.store.put_widget(widget, settings)
+            created = await self._widgets.put_widget(widget, settings)
         except WrongAccount:
             raise Invalid({"account": "this widget belongs to another account"},
                           "the widget belongs to another account") from None
@@ -53,66 +60,70 @@ class Widgets:
         return created
 
     async def delete(self, widget: str) -> WidgetSettings | None:
-        old = await self.node.store.delete_widget(widget)
+        old = await self._widgets.delete_widget(widget)
         if old is None:
             return None
         self.disarm(old.account, widget)
-        await self.node.store.forget_subject(old.account, widget_subject(widget))
-        await self.node.store.publish(Event(old.account, {"type": "widget.deleted"}, widget=widget,
-                                            close_code=int(CloseCode.UNKNOWN_WIDGET)))
+        await self._feed.forget(old.account, widget_subject(widget))
+        await self._feed.publish(CloseWidget(old.account, widget, int(CloseCode.UNKNOWN_WIDGET)))
         return old
+
+    async def get(self, widget: str) -> WidgetSettings | None:
+        """The widget's stored settings, None if unknown."""
+        return await self._widgets.get_widget(widget)
 
     async def status(self, widget: str,
                      settings: WidgetSettings | None = None) -> WidgetStatusView | None:
         """The widget's status now, computed fresh (the public status route, the welcome);
         `settings` when the caller has just read them."""
         if settings is None:
-            settings = await self.node.store.get_widget(widget)
+            settings = await self._widgets.get_widget(widget)
         if settings is None:
             return None
-        team = await self.node.store.team(settings.account)
-        return compute_widget_status(widget, settings, team.is_anyone_available, self.node.clock())
+        team = await self._agents.team(settings.account)
+        return compute_widget_status(widget, settings, team.is_anyone_available, self._clock())
 
     async def statuses(self, account: str, team: Team) -> list[dict[str, Any]]:
         """Every widget.status payload of the account (the agent welcome)."""
-        now = self.node.clock()
-        widgets = await self.node.store.list_widgets(account)
+        now = self._clock()
+        widgets = await self._widgets.list_widgets(account)
         return [compute_widget_status(w, s, team.is_anyone_available, now).to_payload()
                 for w, s in widgets.items()]
 
     # --- pushing changes -----------------------------------------------------------------------
     async def refresh_account(self, account: str, cause_at: float | None = None) -> int:
         """Publish every agent.status and widget.status of the account that changed."""
-        store = self.node.store
-        team = await store.team(account)
-        widgets = await store.list_widgets(account)
-        now = self.node.clock()
+        team = await self._agents.team(account)
+        widgets = await self._widgets.list_widgets(account)
+        now = self._clock()
         at = cause_at if cause_at is not None else now.timestamp()
-        items: list[tuple[str, Event]] = [
-            (agent_subject(a.id), Event(account, frames.agent_status(a), all_agents=True, at=at))
+        items: list[tuple[str, Push]] = [
+            (agent_subject(a.id), Push(account, frames.agent_status(a), all_agents=True, at=at))
             for a in team.agents
         ]
         for widget, settings in widgets.items():
             view = compute_widget_status(widget, settings, team.is_anyone_available, now)
             items.append((widget_subject(widget),
-                          Event(account, view.to_payload(), widget=widget, all_agents=True, at=at)))
+                          Push(account, view.to_payload(), widget=widget, all_agents=True, at=at)))
             self.arm(account, widget, view.next_change)
-        return await store.publish_if_changed(account, (team.version, now.timestamp()), items)
+        return await self._feed.publish_changed(account, (team.version, now.timestamp()), items)
 
     async def resync_local(self, account: str) -> None:
         """After an outage: give this process's sockets what they missed while the bus was down.
 
         Events published in the gap are lost, and the store's compare-and-set already holds
-        their payloads, so a refresh would publish nothing. Instead, compare the current
-        payloads with what this process last delivered, and deliver the differences here.
+        their payloads, so a refresh would publish nothing. Instead, the feed compares the
+        current payloads with what this process last delivered and delivers the differences.
         """
-        team = await self.node.store.team(account)
+        self._feed.resync_locally(account, await self.current_payloads(account))
+
+    async def current_payloads(self, account: str, team: Team | None = None,
+                               ) -> list[dict[str, Any]]:
+        """Every agent.status and widget.status payload of the account now."""
+        if team is None:
+            team = await self._agents.team(account)
         payloads = [frames.agent_status(a) for a in team.agents]
-        payloads += await self.statuses(account, team)
-        for payload in payloads:
-            if self.node.last_delivered(account, payload) != payload:
-                widget = payload.get("widget")
-                self.node.on_event(Event(account, payload, widget=widget, all_agents=True))
+        return payloads + await self.statuses(account, team)
 
     # --- schedule timers ------------------------------------------------------------------------
     def arm(self, account: str, widget: str, boundary: datetime | None) -> None:
@@ -126,14 +137,14 @@ class Widgets:
             del self._timers[key]
         if boundary is None:
             return
-        delay = max(0.0, (boundary - self.node.clock()).total_seconds()) + TIMER_SLACK
+        delay = max(0.0, (boundary - self._clock()).total_seconds()) + TIMER_SLACK
         handle = asyncio.get_running_loop().call_later(delay, self._boundary_reached, key)
         self._timers[key] = (boundary, handle)
 
     def arm_from_payload(self, account: str, payload: dict[str, Any]) -> None:
         """Another process computed a status: follow its next_change too, if we hold sockets."""
         widget, next_change = payload.get("widget"), payload.get("next_change")
-        if not isinstance(widget, str) or account not in self.node.hub.accounts():
+        if not isinstance(widget, str) or account not in self._hub.accounts():
             return
         boundary = None
         if isinstance(next_change, str):
@@ -152,4 +163,4 @@ class Widgets:
 
     def _boundary_reached(self, key: tuple[str, str]) -> None:
         self._timers.pop(key, None)
-        self.node.spawn(self.refresh_account(key[0]), f"schedule {key[1]}")
+        self._runtime.tasks.spawn(self.refresh_account(key[0]), f"schedule {key[1]}")

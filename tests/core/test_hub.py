@@ -7,7 +7,7 @@ import json
 import msgpack
 
 from frontdesk.codec import Encoding
-from frontdesk.core.events import Event
+from frontdesk.core.events import Push
 from frontdesk.hub import Hub
 
 
@@ -32,7 +32,7 @@ def test_one_encoding_per_fan_out_shared_by_every_socket():
     agent = RecordingSocket(Encoding.JSON)
     hub.add_agent(agent, "acme", "kevin")
     payload = {"type": "widget.status", "widget": "site", "status": "offline"}
-    written = hub.deliver(Event("acme", payload, widget="site", all_agents=True))
+    written = hub.deliver(Push("acme", payload, widget="site", all_agents=True))
     assert written == 101
     json_frames = {id(s.pushed[0]) for s in sockets if s.encoding is Encoding.JSON}
     msgpack_frames = {id(s.pushed[0]) for s in sockets if s.encoding is Encoding.MSGPACK}
@@ -53,11 +53,11 @@ def test_events_reach_only_their_audience():
     kevin, sam = RecordingSocket(Encoding.JSON), RecordingSocket(Encoding.JSON)
     hub.add_agent(kevin, "acme", "kevin")
     hub.add_agent(sam, "acme", "sam")
-    hub.deliver(Event("acme", {"type": "conversation.joined"}, agents=("kevin",),
-                      visitor=("site", "v1")))
+    hub.deliver(Push("acme", {"type": "conversation.joined"}, agents=("kevin",),
+                     visitor=("site", "v1")))
     assert len(site.pushed) == 1 and len(kevin.pushed) == 1
     assert not other.pushed and not rival.pushed and not sam.pushed
-    hub.deliver(Event("acme", {"type": "widget.deleted"}, widget="site", close_code=4404))
+    hub.close_widget("acme", "site", 4404)
     assert site.closed == 4404 and other.closed is None and rival.closed is None
 
 

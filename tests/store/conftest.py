@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from frontdesk.core.events import Event
+from frontdesk.core.events import Event, Push
 from frontdesk.store.base import Store
 from frontdesk.store.memory import MemoryStore
 from frontdesk.store.redis import RedisStore
@@ -42,13 +42,14 @@ class Harness:
     async def settle(self, timeout: float = 3.0) -> list[Event]:
         """Wait until everything published so far reached the handler; the events, no markers."""
         token = uuid.uuid4().hex
-        await self.store.publish(Event("test", {"type": MARKER, "token": token}))
+        await self.store.publish(Push("test", {"type": MARKER, "token": token}))
         deadline = asyncio.get_running_loop().time() + timeout
-        while not any(e.payload.get("token") == token for e in self.events):
+        while not any(isinstance(e, Push) and e.payload.get("token") == token
+                      for e in self.events):
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError("published events did not come back in time")
             await asyncio.sleep(0.005)
-        return [e for e in self.events if e.payload.get("type") != MARKER]
+        return [e for e in self.events if not (isinstance(e, Push) and e.kind == MARKER)]
 
     async def aclose(self) -> None:
         for other in self.others:

@@ -15,7 +15,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from frontdesk.core.errors import StoreUnavailable, WrongAccount
-from frontdesk.core.events import Event
+from frontdesk.core.events import CloseWidget, Event, GraceStarted, Push
 from frontdesk.core.model import AgentStatus, ConversationState, Routing
 from frontdesk.core.settings import WidgetSettings
 from frontdesk.store import keys
@@ -59,8 +59,8 @@ async def agent_state(store: Store, agent: str, account: str = ACME):
     return next(a for a in team.agents if a.id == agent)
 
 
-def status_event(subject: str, **payload: object) -> Event:
-    return Event(ACME, {"type": "widget.status", "widget": subject, **payload}, widget=subject)
+def status_event(subject: str, **payload: object) -> Push:
+    return Push(ACME, {"type": "widget.status", "widget": subject, **payload}, widget=subject)
 
 
 # --- widgets ------------------------------------------------------------------------------
@@ -253,33 +253,38 @@ async def test_retire_node_drops_live_connections(store: Store) -> None:
 # --- publishing ---------------------------------------------------------------------------
 
 async def test_published_events_reach_the_handler(harness: Harness) -> None:
-    event = Event(ACME, {"type": "agent.status", "agent": "ann", "connected": True},
-                  all_agents=True, agents=("ann",), visitor=("w1", "v1"), at=NOW)
-    await harness.store.publish(event)
-    assert await harness.settle() == [event]
+    events: list[Event] = [
+        Push(ACME, {"type": "agent.status", "agent": "ann", "connected": True},
+             all_agents=True, agents=("ann",), visitor=("w1", "v1"), at=NOW),
+        CloseWidget(ACME, "w1", 4404),
+        GraceStarted(ACME, NOW + 0.5),
+    ]
+    for event in events:
+        await harness.store.publish(event)
+    assert await harness.settle() == events
 
 
 async def test_publish_if_changed(harness: Harness) -> None:
     store = harness.store
     online = status_event("w1", status="online")
     offline = status_event("w1", status="offline")
-    assert await store.publish_if_changed(ACME, (1, NOW), [("widget:w1", online)]) == 1
+    assert await store.publish_if_changed(ACME, (1, NOW), [("widget:w1", online)]) == ["widget:w1"]
     # the same payload from a newer snapshot: nothing new to say
-    assert await store.publish_if_changed(ACME, (2, NOW), [("widget:w1", online)]) == 0
+    assert await store.publish_if_changed(ACME, (2, NOW), [("widget:w1", online)]) == []
     # a different payload from an older (or the same) snapshot: stale, dropped
-    assert await store.publish_if_changed(ACME, (1, NOW + 9), [("widget:w1", offline)]) == 0
-    assert await store.publish_if_changed(ACME, (2, NOW), [("widget:w1", offline)]) == 0
+    assert await store.publish_if_changed(ACME, (1, NOW + 9), [("widget:w1", offline)]) == []
+    assert await store.publish_if_changed(ACME, (2, NOW), [("widget:w1", offline)]) == []
     # same version, later computation: newer
-    assert await store.publish_if_changed(ACME, (2, NOW + 1), [("widget:w1", offline)]) == 1
+    assert await store.publish_if_changed(ACME, (2, NOW + 1), [("widget:w1", offline)]) == ["widget:w1"]
     # several subjects in one step; each compared on its own
     other = status_event("w2", status="online")
     assert await store.publish_if_changed(
-        ACME, (3, NOW), [("widget:w1", offline), ("widget:w2", other)]) == 1
+        ACME, (3, NOW), [("widget:w1", offline), ("widget:w2", other)]) == ["widget:w2"]
     # subjects are per account
-    assert await store.publish_if_changed("beta", (1, NOW), [("widget:w1", offline)]) == 1
+    assert await store.publish_if_changed("beta", (1, NOW), [("widget:w1", offline)]) == ["widget:w1"]
     await store.forget_subject(ACME, "widget:w1")
-    assert await store.publish_if_changed(ACME, (1, NOW), [("widget:w1", offline)]) == 1
-    assert await store.publish_if_changed(ACME, (9, NOW), []) == 0
+    assert await store.publish_if_changed(ACME, (1, NOW), [("widget:w1", offline)]) == ["widget:w1"]
+    assert await store.publish_if_changed(ACME, (9, NOW), []) == []
     assert await harness.settle() == [online, offline, other, offline, offline]
 
 
@@ -290,7 +295,7 @@ async def test_publish_if_changed_has_one_winner_among_processes(harness: Harnes
     event = status_event("w1", status="online")
     sent = await asyncio.gather(*(s.publish_if_changed(ACME, (7, NOW), [("widget:w1", event)])
                                   for s in stores))
-    assert sorted(sent) == [0, 0, 0, 0, 1]
+    assert sorted(sent) == [[], [], [], [], ["widget:w1"]]
     assert await harness.settle() == [event]
 
 

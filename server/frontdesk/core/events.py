@@ -1,7 +1,14 @@
-"""Events: a frame plus who, in one account, should get it.
+"""Events: what one process tells every process (its own included) about one account.
 
-The store's bus moves events between processes; each process's hub delivers them to its
-own sockets. An event never names a socket, only the contract's audiences.
+Three kinds, each its own frozen dataclass, so that a handler dispatches on the type and
+mypy (`assert_never`) points at every handler a new kind must reach:
+
+- `Push`: a frame for the contract's audiences (never a socket by name);
+- `CloseWidget`: close every socket of a deleted widget with a code, sending nothing;
+- `GraceStarted`: internal, a connection's close grace ends at `until` (every process arms a
+  timer for it).
+
+The store's bus moves them between processes as plain dicts (`to_dict` / `event_from_dict`).
 """
 
 from __future__ import annotations
@@ -11,29 +18,62 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
+class Push:
     account: str
     payload: dict[str, Any]
     widget: str | None = None  # every socket of this widget
     all_agents: bool = False  # every agent socket of the account
     agents: tuple[str, ...] = ()  # every socket of these agents
     visitor: tuple[str, str] | None = None  # (widget, visitor): that visitor's sockets
-    close_code: int | None = None  # close the widget's sockets with this code, send nothing
     at: float = 0.0  # epoch seconds of the cause, for the push-latency histogram
+
+    @property
+    def kind(self) -> str:
+        """The frame's `type` (contract word), e.g. `widget.status`."""
+        return str(self.payload.get("type", ""))
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "a": self.account, "p": self.payload, "w": self.widget, "all": self.all_agents,
-            "ag": list(self.agents), "v": list(self.visitor) if self.visitor else None,
-            "c": self.close_code, "t": self.at,
+            "k": "push", "a": self.account, "p": self.payload, "w": self.widget,
+            "all": self.all_agents, "ag": list(self.agents),
+            "v": list(self.visitor) if self.visitor else None, "t": self.at,
         }
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Event:
+
+@dataclass(frozen=True, slots=True)
+class CloseWidget:
+    account: str
+    widget: str
+    code: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"k": "close", "a": self.account, "w": self.widget, "c": self.code}
+
+
+@dataclass(frozen=True, slots=True)
+class GraceStarted:
+    account: str
+    until: float  # epoch seconds
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"k": "grace", "a": self.account, "u": self.until}
+
+
+Event = Push | CloseWidget | GraceStarted
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """The event `to_dict` made; ValueError/KeyError/TypeError on anything else."""
+    kind = data["k"]
+    if kind == "push":
         visitor = data.get("v")
-        return cls(
+        return Push(
             account=data["a"], payload=data["p"], widget=data.get("w"),
             all_agents=bool(data.get("all")), agents=tuple(data.get("ag") or ()),
-            visitor=(visitor[0], visitor[1]) if visitor else None, close_code=data.get("c"),
-            at=float(data.get("t") or 0.0),
-        )
+            visitor=(visitor[0], visitor[1]) if visitor else None,
+            at=float(data.get("t") or 0.0))
+    if kind == "close":
+        return CloseWidget(account=data["a"], widget=data["w"], code=int(data["c"]))
+    if kind == "grace":
+        return GraceStarted(account=data["a"], until=float(data["u"]))
+    raise ValueError(f"unknown event kind {kind!r}")

@@ -1,4 +1,8 @@
-"""The Store protocol: every piece of state that several processes must agree on.
+"""The Store protocols: every piece of state that several processes must agree on.
+
+One protocol per concern (the bus, widgets, presence, conversations); `Store` is all of them,
+and both stores (memory.py, redis.py) implement `Store`. A use case is handed only the
+concerns it needs, by name, so its constructor says what it may touch.
 
 Each method is one atomic step: the in-process store runs it without yielding to the event
 loop, the Redis store runs it as one Lua script (or one MULTI). Every method may raise
@@ -12,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from frontdesk.core.events import Event
+from frontdesk.core.events import Event, Push
 from frontdesk.core.model import AgentRef, AgentState, AgentStatus, ConversationState
 from frontdesk.core.settings import WidgetSettings
 
@@ -73,7 +77,9 @@ class CloseResult:
     queue: QueueChange
 
 
-class Store(Protocol):
+class BusStore(Protocol):
+    """Events between processes, and the compare-and-set that publishes a change once."""
+
     # --- life -------------------------------------------------------------------------
     async def open(self, on_event: EventHandler,
                    on_reconnect: Callable[[], Awaitable[None]] | None = None) -> None:
@@ -87,6 +93,30 @@ class Store(Protocol):
 
     async def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers now."""
+
+    # --- publishing -----------------------------------------------------------------------
+    async def publish(self, event: Event) -> None:
+        """Deliver the event to every process's handler (this one's included)."""
+
+    async def publish_if_changed(self, account: str, stamp: tuple[int, float],
+                                 items: Sequence[tuple[str, Push]]) -> list[str]:
+        """Publish each (subject, event) unless its subject's last payload is the same or newer.
+
+        A subject names what a payload describes ("widget:<id>", "agent:<id>") within the
+        account; `stamp` is (account version, computed-at time) of the snapshot the payloads
+        were computed from. An event is published when the stamp is newer than the subject's
+        last one and its payload differs, so however many processes notice a change, it
+        reaches each socket once. One atomic step for all items. Returns the subjects this
+        call published, in item order: the caller won their compare-and-set, which is where
+        "once across processes" is decided.
+        """
+
+    async def forget_subject(self, account: str, subject: str) -> None:
+        """Drop a subject's last payload (a deleted widget)."""
+
+
+class WidgetStore(Protocol):
+    """Widget settings."""
 
     # --- widgets (survive a restart) ----------------------------------------------------
     async def put_widget(self, widget: str, settings: WidgetSettings) -> bool:
@@ -102,6 +132,10 @@ class Store(Protocol):
         """Remove the widget; returns what was stored, None if unknown. Bumps the version."""
 
     async def list_widgets(self, account: str) -> dict[str, WidgetSettings]: ...
+
+
+class PresenceStore(Protocol):
+    """Agents, their connections and the liveness of each process."""
 
     # --- agents (status survives a restart; connections die with their process) ----------
     async def see_agent(self, account: str, agent: str, name: str) -> bool:
@@ -141,23 +175,9 @@ class Store(Protocol):
     async def accounts_in_grace(self) -> list[tuple[str, float]]:
         """(account, earliest grace end) for every account with a connection in its grace."""
 
-    # --- publishing -----------------------------------------------------------------------
-    async def publish(self, event: Event) -> None:
-        """Deliver the event to every process's handler (this one's included)."""
 
-    async def publish_if_changed(self, account: str, stamp: tuple[int, float],
-                                 items: Sequence[tuple[str, Event]]) -> int:
-        """Publish each (subject, event) unless its subject's last payload is the same or newer.
-
-        A subject names what a payload describes ("widget:<id>", "agent:<id>") within the
-        account; `stamp` is (account version, computed-at time) of the snapshot the payloads
-        were computed from. An event is published when the stamp is newer than the subject's
-        last one and its payload differs, so however many processes notice a change, it
-        reaches each socket once. One atomic step for all items; returns how many went out.
-        """
-
-    async def forget_subject(self, account: str, subject: str) -> None:
-        """Drop a subject's last payload (a deleted widget)."""
+class ConversationStore(Protocol):
+    """Conversations, their routing and the queue, and visitors' sockets."""
 
     # --- conversations (survive a restart) -------------------------------------------------
     async def start_conversation(self, account: str, widget: str, conversation: str,
@@ -204,3 +224,6 @@ class Store(Protocol):
     async def open_conversations(self, account: str) -> list[Conversation]:
         """Assigned and queued conversations of the account (queue order for the queued)."""
 
+
+class Store(BusStore, WidgetStore, PresenceStore, ConversationStore, Protocol):
+    """Every concern: what memory.py and redis.py implement."""

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from frontdesk.core.errors import WrongAccount
-from frontdesk.core.events import Event
+from frontdesk.core.events import Event, Push
 from frontdesk.core.model import (
     AgentRef,
     AgentState,
@@ -204,8 +204,8 @@ class MemoryStore:
             self._on_event(event)
 
     async def publish_if_changed(self, account: str, stamp: tuple[int, float],
-                                 items: Sequence[tuple[str, Event]]) -> int:
-        sent = 0
+                                 items: Sequence[tuple[str, Push]]) -> list[str]:
+        sent: list[str] = []
         for subject, event in items:
             key = (account, subject)
             last = self._published.get(key)
@@ -218,7 +218,7 @@ class MemoryStore:
                     continue
             self._published[key] = (stamp, event.payload)
             await self.publish(event)
-            sent += 1
+            sent.append(subject)
         return sent
 
     async def forget_subject(self, account: str, subject: str) -> None:

@@ -12,8 +12,9 @@ from starlette.routing import Route
 
 from frontdesk.codec import is_encodable
 from frontdesk.core import frames
-from frontdesk.core.errors import Invalid, StoreUnavailable
+from frontdesk.core.errors import Invalid
 from frontdesk.core.model import is_valid_id, to_wire_time
+from frontdesk.core.protocol import MAX_TEXT
 from frontdesk.core.settings import parse_settings, settings_to_json
 from frontdesk.core.tokens import issue_token
 from frontdesk.metrics import CONTENT_TYPE_LATEST
@@ -65,7 +66,7 @@ async def put_widget(request: Request) -> Response:
 async def get_widget(request: Request) -> Response:
     require_api_key(request)
     widget = _id(request, "widget")
-    settings = await _node(request).store.get_widget(widget)
+    settings = await _node(request).widgets.get(widget)
     if settings is None:
         raise ApiError(404, "no such widget")
     return JSONResponse(settings_to_json(settings))
@@ -94,7 +95,7 @@ async def widget_status(request: Request) -> Response:
 async def list_agents(request: Request) -> Response:
     require_api_key(request)
     account = _id(request, "account")
-    team = await _node(request).store.team(account)
+    team = await _node(request).presence.team(account)
     return JSONResponse([frames.agent_listing(a) for a in team.agents])
 
 
@@ -115,8 +116,7 @@ async def issue_agent_token(request: Request) -> Response:
     node = _node(request)
     token, expires = issue_token(node.settings.secret, account, agent, name, node.clock(),
                                  timedelta(seconds=float(ttl)))
-    if await node.store.see_agent(account, agent, name):
-        await node.widgets.refresh_account(account)  # announce the new agent
+    await node.presence.see_agent(account, agent, name)  # a new agent is announced
     return JSONResponse({"token": token, "expires": to_wire_time(expires)}, status_code=201)
 
 
@@ -129,10 +129,10 @@ async def start_conversation(request: Request) -> Response:
     visitor, text = body.get("visitor"), body.get("text")
     if not is_valid_id(visitor):
         fields["visitor"] = "required: an id matching [A-Za-z0-9_-]{1,64}"
-    if text is not None and (not isinstance(text, str) or len(text) > 4000):
-        fields["text"] = "must be a string of at most 4000 characters"
+    if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
+        fields["text"] = f"must be a string of at most {MAX_TEXT} characters"
     node = _node(request)
-    settings = await node.store.get_widget(widget)
+    settings = await node.widgets.get(widget)
     if settings is None:
         raise ApiError(404, "no such widget")
     if fields:
@@ -166,13 +166,8 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    node = _node(request)
-    try:
-        await node.store.ping()
-    except StoreUnavailable as exc:
-        node.note_store_down(exc)
+    if not await _node(request).is_ready():
         return error_response(503, "the store cannot be reached", "unavailable")
-    node.note_store_up()
     return JSONResponse({"status": "ready"})
 
 

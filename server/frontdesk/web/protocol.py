@@ -91,8 +91,15 @@ class Gate:
         await waiter
 
 
+DEFAULT_MAX_PENDING_BYTES = 256 * 1024
+
+
 class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
-    max_pending_bytes = 256 * 1024  # set from Settings by the runner
+    @property
+    def max_pending_bytes(self) -> int:
+        """The server's bound (runner.FrontdeskConfig carries Settings.max_pending_bytes): no
+        class or module state, so servers with different settings can share a process."""
+        return int(getattr(self.config, "max_pending_bytes", DEFAULT_MAX_PENDING_BYTES))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,7 +7,6 @@ waiting; this module never awaits a socket except to read from it.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,7 @@ from frontdesk.core.settings import WidgetSettings, parse_origin
 from frontdesk.core.tokens import AgentClaims, BadToken, verify_token
 from frontdesk.node import Node
 from frontdesk.web.protocol import SCOPE_KEY, FrontdeskWebSocketProtocol
+from frontdesk.welcome import AgentGreeting
 
 log = logging.getLogger("frontdesk.ws")
 
@@ -196,23 +196,20 @@ async def agent_endpoint(websocket: WebSocket) -> None:
         log.info("agent hello refused: %s", exc)  # the reason, never the token
         session.close(CloseCode.UNAUTHORIZED, "bad token")
         return
+    greeting: AgentGreeting | None
     try:
-        await node.presence.connect(claims, session.id)
-        team = await node.store.team(claims.account)
-        widgets = await node.widgets.statuses(claims.account, team)
-        conversations = await node.conversations.of_agent(claims.account, claims.agent)
+        greeting = await node.welcome.agent(claims, session.id)
     except StoreUnavailable as exc:
         node.note_store_down(exc)
         await _forget_connection(node, claims, session.id)
         session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
         return
-    me = next(a for a in team.agents if a.id == claims.agent)
-    session.send(frames.agent_welcome(session.id, node.settings.heartbeat, me, team.agents,
-                                      widgets, conversations))
+    session.send(greeting.frame)
     node.hub.add_agent(sock, claims.account, claims.agent)
     try:
-        await _agent_catch_up(session, claims.account, team.version,
-                              [frames.agent_status(a) for a in team.agents] + widgets)
+        for payload in await node.welcome.agent_catch_up(claims.account, greeting):
+            session.send(payload)
+        greeting = None  # an idle socket keeps no copy of what it was sent
         await _agent_loop(session, claims)
     except Exception:
         log.exception("agent session failed")
@@ -225,39 +222,6 @@ async def agent_endpoint(websocket: WebSocket) -> None:
             await node.presence.disconnect(claims.account, claims.agent, session.id, graceful)
         except StoreUnavailable as exc:
             node.note_store_down(exc)
-
-
-async def _agent_catch_up(session: Session, account: str, version: int,
-                          sent: list[dict[str, Any]]) -> None:
-    """Changes published between the welcome's snapshot and joining the hub, sent once."""
-    node = session.node
-
-    async def read_now() -> list[dict[str, Any]]:
-        team = await node.store.team(account)
-        if team.version == version:
-            return []
-        now = [frames.agent_status(a) for a in team.agents]
-        return now + await node.widgets.statuses(account, team)
-
-    await _catch_up(session, account, sent, read_now)
-
-
-async def _catch_up(session: Session, account: str, sent: list[dict[str, Any]],
-                    read_now: Callable[[], Awaitable[list[dict[str, Any]]]]) -> None:
-    """Send what changed since the welcome's snapshot, once.
-
-    The socket is in the hub already, so whatever the hub delivers from here on reaches it:
-    a payload it delivered while we read is not sent again.
-    """
-    node = session.node
-    seq = node.delivery_seq
-    try:
-        now = await read_now()
-    except StoreUnavailable:
-        return
-    for payload in now:
-        if payload not in sent and not node.delivered_since(seq, account, payload):
-            session.send(payload)
 
 
 async def _forget_connection(node: Node, claims: AgentClaims, connection: str) -> None:
@@ -296,7 +260,7 @@ async def widget_endpoint(websocket: WebSocket) -> None:
     settings: WidgetSettings | None = None
     if is_valid_id(widget):
         try:
-            settings = await node.store.get_widget(widget)
+            settings = await node.widgets.get(widget)
         except StoreUnavailable as exc:
             node.note_store_down(exc)  # accepted now, closed with 1013 at hello
     if settings is not None and not _origin_allowed(settings, _origin_of(websocket)):
@@ -309,7 +273,8 @@ async def widget_endpoint(websocket: WebSocket) -> None:
         return
     account, visitor, welcome = greeted
     try:
-        await _catch_up(session, account, [welcome], functools.partial(_widget_status, node, widget))
+        for payload in await node.welcome.visitor_catch_up(account, widget, welcome):
+            session.send(payload)
         del welcome, greeted  # an idle socket keeps no copy of what it was sent
         await _widget_loop(session, account, widget, visitor)
     except Exception:
@@ -319,8 +284,7 @@ async def widget_endpoint(websocket: WebSocket) -> None:
         session.stop_watching()
         node.hub.remove_widget(sock, account, widget, visitor)
         try:
-            if await node.store.visitor_disconnected(account, widget, visitor):
-                node.conversations.watch_departure(account, widget, visitor)
+            await node.conversations.visitor_left(account, widget, visitor)
         except StoreUnavailable as exc:
             node.note_store_down(exc)
 
@@ -343,27 +307,17 @@ async def _greet_visitor(session: Session, widget: str,
         except FrameError as exc:
             session.send_error(exc)
     try:
-        settings = await node.store.get_widget(widget) if is_valid_id(widget) else None
-        view = await node.widgets.status(widget, settings) if settings is not None else None
-        if settings is None or view is None:
-            session.close(CloseCode.UNKNOWN_WIDGET, "unknown widget")
-            return None
-        await node.store.visitor_connected(settings.account, widget, visitor)
-        conversation = await node.conversations.of_visitor(settings.account, widget, visitor)
+        greeting = await node.welcome.visitor(widget, visitor, session.id)
     except StoreUnavailable as exc:
         node.note_store_down(exc)
         session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
         return None
-    welcome = view.to_payload()
-    session.send(frames.widget_welcome(session.id, node.settings.heartbeat, visitor, welcome,
-                                       conversation))
-    node.hub.add_widget(session.sock, settings.account, widget, visitor)
-    return settings.account, visitor, welcome
-
-
-async def _widget_status(node: Node, widget: str) -> list[dict[str, Any]]:
-    view = await node.widgets.status(widget)
-    return [] if view is None else [view.to_payload()]
+    if greeting is None:
+        session.close(CloseCode.UNKNOWN_WIDGET, "unknown widget")
+        return None
+    session.send(greeting.frame)
+    node.hub.add_widget(session.sock, greeting.account, widget, visitor)
+    return greeting.account, visitor, greeting.status
 
 
 async def _widget_loop(session: Session, account: str, widget: str, visitor: str) -> None:

@@ -7,7 +7,7 @@
 -- ARGV[3] stamp time (epoch seconds the snapshot was computed at)
 -- ARGV[4 + 3i], ARGV[5 + 3i], ARGV[6 + 3i]: subject, canonical payload JSON, event bytes
 --   (codec.pack_event), for each item i
--- Returns how many events went out.
+-- Returns the subjects whose events went out, in item order (this run won them).
 --
 -- An item is published when its stamp is newer than the subject's last one (version first,
 -- then time) and its payload differs; a newer stamp with the same payload only moves the
@@ -15,7 +15,7 @@
 -- socket gets it once. PUBLISH inside a script is allowed; on a cluster it reaches every node.
 local version, at = tonumber(ARGV[2]), tonumber(ARGV[3])
 local stamp = ARGV[2] .. ' ' .. ARGV[3]
-local sent = 0
+local sent = {}
 for i = 4, #ARGV, 3 do
   local subject, payload, event = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local last = redis.call('HGET', KEYS[1], subject)
@@ -30,7 +30,7 @@ for i = 4, #ARGV, 3 do
     if not (last and redis.call('HGET', KEYS[2], subject) == payload) then
       redis.call('HSET', KEYS[2], subject, payload)
       redis.call('PUBLISH', ARGV[1], event)
-      sent = sent + 1
+      sent[#sent + 1] = subject
     end
   end
 end

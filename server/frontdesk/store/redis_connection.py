@@ -1,0 +1,161 @@
+"""The Redis store's connections and scripts, shared by its per-concern parts.
+
+`RedisBase` holds the connection pools (one for commands, one for the event subscription),
+the registered Lua scripts (store/lua/*.lua; redis-py falls back from EVALSHA to EVAL after a
+restart), and this process's node identity. Every Redis error surfaces as StoreUnavailable
+(`translated`); every call has a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from importlib import resources
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
+from redis.exceptions import RedisError, ResponseError
+
+from frontdesk.core.errors import StoreUnavailable
+from frontdesk.core.settings import WidgetSettings, parse_settings
+from frontdesk.store.base import (
+    EventHandler,
+)
+
+log = logging.getLogger(__name__)
+
+POOL_SIZE = 64  # a burst of hellos shares these; more wait up to POOL_WAIT for one
+POOL_WAIT = 2.0
+SOCKET_TIMEOUT = 2.0  # every command and every connect
+HEALTH_CHECK_INTERVAL = 10  # seconds idle before a pooled connection is PINGed on reuse
+LISTEN_POLL = 1.0  # the listener wakes this often while no event arrives
+BUS_PING_INTERVAL = 5.0  # an idle subscription PINGs this often...
+BUS_SILENCE_LIMIT = 15.0  # ...and is dropped and made again after this long without a reply
+BACKOFF_BASE = 0.05
+BACKOFF_CAP = 2.0
+
+ReconnectHandler = Callable[[], Awaitable[None]]
+_REDIS_ERRORS = (RedisError, OSError, TimeoutError)
+_ROUTING_SCRIPTS = frozenset({"start_conversation", "close_conversation", "assign_queued",
+                              "get_conversation", "open_conversations", "abandon_queued"})
+_SCRIPTS = ("put_widget", "delete_widget", "release_claim", "see_agent", "set_agent_status",
+            "team", "add_connection", "end_connection", "sweep", "sweep_node", "bury_nodes",
+            "publish_if_changed", "visitor_disconnected", *sorted(_ROUTING_SCRIPTS))
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S", bound="RedisBase")
+
+
+def backoff_delay(attempt: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:
+    """Capped exponential backoff: base, 2 base, 4 base, ... never more than cap."""
+    return min(cap, base * (2 ** min(attempt, 30)))
+
+
+def lua_source(name: str) -> str:
+    """The text of store/lua/<name>.lua; conversation scripts get routing.lua in front."""
+    folder = resources.files("frontdesk.store").joinpath("lua")
+    text = folder.joinpath(f"{name}.lua").read_text(encoding="utf-8")
+    if name in _ROUTING_SCRIPTS:
+        text = folder.joinpath("routing.lua").read_text(encoding="utf-8") + "\n" + text
+    return text
+
+
+def _translated(
+    method: Callable[Concatenate[S, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
+    """Turn every Redis failure of a store method into StoreUnavailable."""
+
+    @functools.wraps(method)
+    async def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(self, *args, **kwargs)
+        except ResponseError as exc:  # a script error is a bug, not an outage: say so loudly
+            log.error("redis refused %s: %s", method.__name__, exc)
+            raise StoreUnavailable(f"redis refused {method.__name__}: {exc}") from exc
+        except _REDIS_ERRORS as exc:
+            raise StoreUnavailable(f"redis unavailable ({method.__name__}): {exc}") from exc
+
+    return wrapper
+
+
+@functools.lru_cache(maxsize=4096)
+def _settings_from_json(raw: bytes) -> WidgetSettings:
+    return parse_settings(json.loads(raw))
+
+
+def _canonical(payload: dict[str, Any]) -> str:
+    """One text per payload value, so equal payloads compare equal inside the script."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _as_list(value: Any) -> list[Any]:
+    """Lua's cjson writes an empty table as {}: read it as the empty list it was."""
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str:
+    """A reply as text (the client answers bytes; its type hints also allow str)."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _pairs(flat: Sequence[bytes]) -> dict[str, str]:
+    return {_text(flat[i]): _text(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+
+def _clean_text(text: str) -> str:
+    """Text as valid UTF-8 (a JSON body may carry lone surrogates, which Redis cannot hold)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+class RedisBase:
+    """State every part of the Redis store shares; the parts are mixins over it."""
+
+    def __init__(self, url: str, *, node_id: str, max_connections: int = POOL_SIZE,
+                 timeout: float = SOCKET_TIMEOUT, backoff_cap: float = BACKOFF_CAP) -> None:
+        self._node_id = node_id
+        self._generation = 0
+        self._renewed = False
+        self._node_accounts: set[str] = set()  # accounts already in keys.node_accounts(node)
+        self._backoff_cap = backoff_cap
+        common: dict[str, Any] = {
+            "socket_timeout": timeout, "socket_connect_timeout": timeout,
+            "health_check_interval": HEALTH_CHECK_INTERVAL,
+        }
+        # One retry on a fresh connection absorbs a pooled socket that died with a restart;
+        # more would only delay the StoreUnavailable the caller needs to see.
+        self._pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=POOL_WAIT,
+            retry=Retry(NoBackoff(), 1), **common)
+        self._redis = aioredis.Redis(connection_pool=self._pool)
+        # The subscription has its own connection without retries, so that every lost
+        # connection reaches the listener loop, which resubscribes and asks for a resync.
+        # It PINGs by itself (see _listen): redis-py's own health check swallows the reply,
+        # so a connection that died silently would never be noticed.
+        self._bus_pool = aioredis.ConnectionPool.from_url(
+            url, max_connections=2, retry=Retry(NoBackoff(), 0),
+            **{**common, "health_check_interval": 0})
+        self._bus = aioredis.Redis(connection_pool=self._bus_pool)
+        self._scripts: dict[str, AsyncScript] = {
+            name: self._redis.register_script(lua_source(name)) for name in _SCRIPTS}
+        self._on_event: EventHandler | None = None
+        self._on_reconnect: ReconnectHandler | None = None
+        self._listener: asyncio.Task[None] | None = None
+        self._resyncer: asyncio.Task[None] | None = None
+        self._resync = asyncio.Event()
+        self._pending_ends: dict[tuple[str, str], str] = {}  # (account, connection) -> agent
+
+    @property
+    def node(self) -> str:
+        """This process's current incarnation in the liveness zset."""
+        return f"{self._node_id}#{self._generation}"
+
+    async def _script(self, name: str, keys_: Sequence[str], args: Sequence[Any] = ()) -> Any:
+        return await self._scripts[name](keys=list(keys_), args=list(args))
+

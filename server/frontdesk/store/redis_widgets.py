@@ -1,0 +1,72 @@
+"""The Redis store's widgets: settings in the account's hash, a global claim per widget id."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+
+from frontdesk.core.errors import WrongAccount
+from frontdesk.core.settings import WidgetSettings, settings_to_json
+from frontdesk.store import keys
+from frontdesk.store.redis_connection import (
+    _REDIS_ERRORS,
+    RedisBase,
+    _settings_from_json,
+    _text,
+    _translated,
+)
+
+log = logging.getLogger(__name__)
+
+
+class RedisWidgets(RedisBase):
+    """Widget settings (WidgetStore)."""
+
+    # --- widgets ----------------------------------------------------------------------------
+    @_translated
+    async def put_widget(self, widget: str, settings: WidgetSettings) -> bool:
+        account = settings.account
+        claim = keys.widget_account(widget)
+        owner = await self._redis.set(claim, account, nx=True, get=True)
+        if owner is not None and _text(owner) != account:
+            raise WrongAccount(widget)
+        ak = keys.AccountKeys(account)
+        document = json.dumps(settings_to_json(settings), separators=(",", ":"))
+        try:
+            new = await self._script(
+                "put_widget", [ak.widgets, ak.routing, ak.meta],
+                [widget, document,
+                 f"{settings.routing.value} {settings.max_conversations_per_agent}"])
+        except _REDIS_ERRORS:
+            if owner is None:  # best effort: do not leave a claim without a widget behind
+                with contextlib.suppress(*_REDIS_ERRORS):
+                    await self._script("release_claim", [claim], [account])
+            raise
+        return bool(new)
+
+    @_translated
+    async def get_widget(self, widget: str) -> WidgetSettings | None:
+        owner = await self._redis.get(keys.widget_account(widget))
+        if owner is None:
+            return None
+        raw = await self._redis.hget(keys.AccountKeys(_text(owner)).widgets, widget)
+        return None if raw is None else _settings_from_json(raw)
+
+    @_translated
+    async def delete_widget(self, widget: str) -> WidgetSettings | None:
+        claim = keys.widget_account(widget)
+        owner = await self._redis.get(claim)
+        if owner is None:
+            return None
+        account = _text(owner)
+        ak = keys.AccountKeys(account)
+        old = await self._script("delete_widget", [ak.widgets, ak.routing, ak.meta], [widget])
+        await self._script("release_claim", [claim], [account])
+        return None if old is None else _settings_from_json(old)
+
+    @_translated
+    async def list_widgets(self, account: str) -> dict[str, WidgetSettings]:
+        stored = await self._redis.hgetall(keys.AccountKeys(account).widgets)
+        return {_text(w): _settings_from_json(raw) for w, raw in sorted(stored.items())}
+

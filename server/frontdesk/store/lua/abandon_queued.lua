@@ -1,5 +1,7 @@
 -- abandon_queued.lua: close the visitor's queued conversation on a widget if the visitor is
 -- still gone (no open socket on any process), and move the queue forward.
+-- Mirrors (store/memory.py): MemoryStore.abandon_queued; the store contract suite holds the two
+-- together.
 -- (routing.lua is prepended: it names KEYS[1..13] and defines close_conversation.)
 --
 -- KEYS[1..13] as in routing.lua

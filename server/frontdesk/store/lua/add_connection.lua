@@ -1,4 +1,6 @@
 -- add_connection.lua: count live connections of one node (this process) for their agents.
+-- Mirrors (store/memory.py): MemoryStore.add_connection; the store contract suite holds the two
+-- together.
 --
 -- KEYS[1] frontdesk:{acct}:agents      hash agent -> name (an unknown agent is named by its id)
 -- KEYS[2] frontdesk:{acct}:conns       hash connection -> agent, every counted connection

@@ -1,5 +1,7 @@
 -- assign_queued.lua: assign queued conversations strictly in order while their widgets'
 -- routing can (an agent became available or freed capacity).
+-- Mirrors (store/memory.py): MemoryStore.assign_queued and MemoryStore._drain; the store contract
+-- suite holds the two together.
 -- (routing.lua is prepended: it names KEYS[1..13] and defines the routing functions.)
 --
 -- KEYS[1..13] as in routing.lua

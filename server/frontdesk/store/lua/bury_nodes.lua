@@ -1,4 +1,5 @@
 -- bury_nodes.lua: move nodes whose liveness ran out to the dead set; list the dead set.
+-- Redis only: the in-process store has one node (MemoryStore.sweep_nodes answers []).
 --
 -- KEYS[1] frontdesk:{~nodes}:alive   zset node -> liveness expiry (epoch seconds)
 -- KEYS[2] frontdesk:{~nodes}:dead    set of nodes whose connections are being swept

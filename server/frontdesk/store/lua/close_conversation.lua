@@ -1,4 +1,6 @@
 -- close_conversation.lua: close a conversation, free its agents' capacity, drain the queue.
+-- Mirrors (store/memory.py): MemoryStore.close_conversation and MemoryStore._prune_closed; the
+-- store contract suite holds the two together.
 -- (routing.lua is prepended: it names KEYS[1..13] and defines close_conversation.)
 --
 -- KEYS[1..13] as in routing.lua

@@ -1,4 +1,6 @@
 -- delete_widget.lua: remove a widget from its account and bump the version.
+-- Mirrors (store/memory.py): MemoryStore.delete_widget; the store contract suite holds the two
+-- together.
 --
 -- KEYS[1] frontdesk:{acct}:widgets   hash widget -> settings JSON
 -- KEYS[2] frontdesk:{acct}:routing   hash widget -> routing

@@ -1,4 +1,6 @@
 -- end_connection.lua: stop counting a connection now, or start its close grace.
+-- Mirrors (store/memory.py): MemoryStore.end_connection; the store contract suite holds the two
+-- together.
 --
 -- KEYS[1] frontdesk:{acct}:conns       hash connection -> agent
 -- KEYS[2] frontdesk:{acct}:connected   hash agent -> number of counted connections

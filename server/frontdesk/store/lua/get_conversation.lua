@@ -1,4 +1,6 @@
 -- get_conversation.lua: one conversation with its current queue position.
+-- Mirrors (store/memory.py): MemoryStore.get_conversation and MemoryStore._with_position; the
+-- store contract suite holds the two together.
 -- (routing.lua is prepended: it names KEYS[1..13] and defines the helpers.)
 --
 -- KEYS[1..13] as in routing.lua

@@ -1,5 +1,7 @@
 -- open_conversations.lua: the account's assigned and queued conversations, in the order they
 -- started (which is queue order for the queued), queued ones with their positions.
+-- Mirrors (store/memory.py): MemoryStore.open_conversations; the store contract suite holds the
+-- two together.
 -- (routing.lua is prepended: it names KEYS[1..13] and defines the helpers.)
 --
 -- KEYS[1..13] as in routing.lua

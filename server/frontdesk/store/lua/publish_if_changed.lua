@@ -1,4 +1,6 @@
 -- publish_if_changed.lua: compare-and-set each subject's last payload; PUBLISH the winners.
+-- Mirrors (store/memory.py): MemoryStore.publish_if_changed; the store contract suite holds the
+-- two together.
 --
 -- KEYS[1] frontdesk:{acct}:pub:stamp     hash subject -> "<version> <time>" of the last payload
 -- KEYS[2] frontdesk:{acct}:pub:payload   hash subject -> canonical JSON of the last payload

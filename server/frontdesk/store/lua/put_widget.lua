@@ -1,4 +1,6 @@
 -- put_widget.lua: store a widget's whole settings document in its account and bump the version.
+-- Mirrors (store/memory.py): MemoryStore.put_widget; the store contract suite holds the two
+-- together.
 --
 -- KEYS[1] frontdesk:{acct}:widgets   hash widget -> settings JSON
 -- KEYS[2] frontdesk:{acct}:routing   hash widget -> "<routing> <max_conversations_per_agent>"

@@ -1,4 +1,5 @@
 -- release_claim.lua: delete a global claim key only if it still names the given account.
+-- Redis only: the in-process store has no global claim keys.
 --
 -- KEYS[1] a global claim: frontdesk:widget:<id> or frontdesk:conversation:<id>
 -- ARGV[1] the account expected to own it

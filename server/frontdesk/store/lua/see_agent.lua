@@ -1,4 +1,6 @@
 -- see_agent.lua: record that the account has an agent, with its latest name.
+-- Mirrors (store/memory.py): MemoryStore.see_agent; the store contract suite holds the two
+-- together.
 --
 -- KEYS[1] frontdesk:{acct}:agents   hash agent -> name
 -- KEYS[2] frontdesk:{acct}:meta     hash, field `version`

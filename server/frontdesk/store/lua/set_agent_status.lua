@@ -1,4 +1,6 @@
 -- set_agent_status.lua: store an agent's chosen status (it survives restarts).
+-- Mirrors (store/memory.py): MemoryStore.set_agent_status; the store contract suite holds the two
+-- together.
 --
 -- KEYS[1] frontdesk:{acct}:agents   hash agent -> name (an unknown agent is named by its id)
 -- KEYS[2] frontdesk:{acct}:status   hash agent -> "online" | "busy" (missing = online)

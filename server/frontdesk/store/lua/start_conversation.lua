@@ -1,4 +1,6 @@
 -- start_conversation.lua: route and record a new conversation in one step.
+-- Mirrors (store/memory.py): MemoryStore.start_conversation and MemoryStore._try_assign (routing:
+-- core.routing.choose_agents); the store contract suite holds the two together.
 -- (routing.lua is prepended: it names KEYS[1..13] and defines the routing functions.)
 --
 -- KEYS[1..13] as in routing.lua

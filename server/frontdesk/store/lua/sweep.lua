@@ -1,4 +1,5 @@
 -- sweep.lua: drop the account's connections whose close grace ended.
+-- Mirrors (store/memory.py): MemoryStore.sweep; the store contract suite holds the two together.
 --
 -- KEYS[1] frontdesk:{acct}:conns       hash connection -> agent
 -- KEYS[2] frontdesk:{acct}:connected   hash agent -> number of counted connections

@@ -1,4 +1,6 @@
 -- sweep_node.lua: drop the live connections one node registered in one account.
+-- Mirrors (store/memory.py): MemoryStore.retire_node (for this node; a dead node has no memory
+-- twin); the store contract suite holds the two together.
 --
 -- Used for a dead node (its liveness ran out; see bury_nodes.lua) and for this process's own
 -- node when it retires. Connections in their close grace are not live and stay counted until

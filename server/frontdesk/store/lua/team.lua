@@ -1,4 +1,5 @@
 -- team.lua: one consistent snapshot of the account's agents and its version.
+-- Mirrors (store/memory.py): MemoryStore.team; the store contract suite holds the two together.
 --
 -- KEYS[1] frontdesk:{acct}:meta        hash, field `version`
 -- KEYS[2] frontdesk:{acct}:agents      hash agent -> name

@@ -1,4 +1,6 @@
 -- visitor_disconnected.lua: count one open socket fewer for a visitor on a widget.
+-- Mirrors (store/memory.py): MemoryStore.visitor_disconnected; the store contract suite holds the
+-- two together.
 --
 -- KEYS[1] frontdesk:{acct}:visitor_sockets   hash "<widget> <visitor>" -> open sockets
 -- ARGV[1] "<widget> <visitor>"

@@ -80,7 +80,12 @@ def encode_payload(payload: Mapping[str, Any], encoding: Encoding) -> bytes:
     """The frame's application data: UTF-8 JSON text or a MessagePack map."""
     if encoding is Encoding.JSON:
         return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    return msgpack.packb(payload, use_bin_type=True)
+    return _packed(payload)
+
+
+def _packed(data: Mapping[str, Any]) -> bytes:
+    packed: bytes = msgpack.packb(data, use_bin_type=True)  # the stubs say Any
+    return packed
 
 
 def frame_bytes(payload: Mapping[str, Any], encoding: Encoding) -> bytes:
@@ -111,7 +116,7 @@ class OutgoingFrame:
 
 def pack_event(data: Mapping[str, Any]) -> bytes:
     """Events cross processes as MessagePack maps (the Redis bus)."""
-    return msgpack.packb(data, use_bin_type=True)
+    return _packed(data)
 
 
 def unpack_event(data: bytes) -> dict[str, Any]:

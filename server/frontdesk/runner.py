@@ -29,7 +29,7 @@ def uvicorn_config(app: FrontdeskApp, settings: Settings, host: str, port: int,
                    log_level: str = "warning") -> uvicorn.Config:
     return FrontdeskConfig(
         app, max_pending_bytes=settings.max_pending_bytes, host=host, port=port,
-        ws=FrontdeskWebSocketProtocol,  # type: ignore[arg-type]
+        ws=FrontdeskWebSocketProtocol,
         ws_max_size=settings.max_frame,
         ws_ping_interval=None,  # presence uses data frames; control frames do not count
         ws_per_message_deflate=False,  # one encoded frame serves every socket

@@ -70,5 +70,14 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
 
 
 @pytest.fixture
+async def redis_harness(redis_url: str) -> AsyncIterator[Harness]:
+    """The Redis store alone (for what only a shared store can show)."""
+    h = Harness("redis", RedisStore(redis_url, node_id=f"test-{uuid.uuid4().hex[:8]}"), redis_url)
+    await h.store.open(h.events.append)
+    yield h
+    await h.aclose()
+
+
+@pytest.fixture
 def store(harness: Harness) -> Store:
     return harness.store

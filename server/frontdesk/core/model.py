@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum  # values are the contract's words
+from typing import TypeGuard
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def is_valid_id(value: object) -> bool:
+def is_valid_id(value: object) -> TypeGuard[str]:
     """Account, agent, widget, visitor and conversation ids share one pattern (contract: Words)."""
     return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
 

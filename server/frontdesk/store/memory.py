@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from frontdesk.core.errors import WrongAccount
 from frontdesk.core.events import Event, Push
@@ -59,7 +60,7 @@ class MemoryStore:
         self._open_by_visitor: dict[tuple[str, str, str], str] = {}
         self._closed_at: dict[str, float] = {}  # in closing order
         self._visitor_sockets: dict[tuple[str, str, str], int] = {}
-        self._published: dict[tuple[str, str], tuple[tuple[int, float], dict]] = {}
+        self._published: dict[tuple[str, str], tuple[tuple[int, float], dict[str, Any]]] = {}
 
     def _account(self, account: str) -> _Account:
         acct = self._accounts.get(account)

@@ -102,7 +102,7 @@ class RedisBus(RedisBase):
                     failing = True
             finally:
                 with contextlib.suppress(*_REDIS_ERRORS):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(backoff_delay(attempt, cap=self._backoff_cap))
             attempt += 1
 

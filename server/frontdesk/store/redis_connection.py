@@ -55,7 +55,7 @@ S = TypeVar("S", bound="RedisBase")
 
 def backoff_delay(attempt: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:
     """Capped exponential backoff: base, 2 base, 4 base, ... never more than cap."""
-    return min(cap, base * (2 ** min(attempt, 30)))
+    return min(cap, base * float(2 ** min(attempt, 30)))
 
 
 def lua_source(name: str) -> str:
@@ -72,8 +72,7 @@ def _translated(
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
     """Turn every Redis failure of a store method into StoreUnavailable."""
 
-    @functools.wraps(method)
-    async def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> R:
+    async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await method(self, *args, **kwargs)
         except ResponseError as exc:  # a script error is a bug, not an outage: say so loudly
@@ -82,6 +81,8 @@ def _translated(
         except _REDIS_ERRORS as exc:
             raise StoreUnavailable(f"redis unavailable ({method.__name__}): {exc}") from exc
 
+    wrapper.__name__, wrapper.__qualname__ = method.__name__, method.__qualname__
+    wrapper.__doc__ = method.__doc__
     return wrapper
 
 

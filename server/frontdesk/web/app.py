@@ -72,7 +72,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     pages = static_dir or STATIC_DIR
     if pages.is_dir():
         routes.append(Mount("/", StaticPages(directory=pages, html=True), name="static"))
-    app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS,
                     lifespan=lifespan)
     app.state.node = node
     return FrontdeskApp(app)

@@ -28,7 +28,8 @@ MAX_TOKEN_TTL = 30 * 24 * 3600
 
 
 def _node(request: Request) -> Node:
-    return request.app.state.node
+    node: Node = request.app.state.node
+    return node
 
 
 def _id(request: Request, name: str) -> str:

@@ -174,7 +174,7 @@ def _origin_of(websocket: WebSocket) -> str | None:
     """The Origin header, read from the raw scope (no Headers object kept per socket)."""
     for name, value in websocket.scope.get("headers") or ():
         if name == b"origin":
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")
     return None
 
 

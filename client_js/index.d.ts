@@ -84,8 +84,28 @@ export interface ConversationJoinedFrame {
   widget: string;
   visitor: string;
   agents: AgentRef[];
+  /** The visitor's first message, or null (contract v2). */
+  text?: string | null;
+  /** The address of the page the widget was on, or null (contract v2). */
+  page?: string | null;
   /** Set on the events the client re-emits from a welcome (not sent by the server). */
   restored?: true;
+}
+
+export interface OfflineMessageCreatedFrame {
+  type: 'offline_message.created';
+  /** The message's id. */
+  message: string;
+  widget: string;
+  visitor: string | null;
+  email: string;
+  text: string;
+  created: string;
+}
+
+export interface OfflineMessageReadFrame {
+  type: 'offline_message.read';
+  message: string;
 }
 
 export interface ConversationQueuedFrame {
@@ -121,6 +141,8 @@ export interface AgentWelcomeFrame {
    * as `conversation.joined` events (with `restored: true`) right after `open`.
    */
   conversations?: ConversationJoinedFrame[];
+  /** Unread messages left while offline, newest first (contract v2). */
+  offline_messages?: OfflineMessageCreatedFrame[];
 }
 
 export interface WidgetWelcomeFrame {
@@ -129,6 +151,8 @@ export interface WidgetWelcomeFrame {
   heartbeat: number;
   visitor: string;
   widget: WidgetStatusFrame;
+  /** Beyond the contract: the business's IANA time zone (for "Back Monday at 9:00"). */
+  timezone?: string;
   /**
    * Beyond the contract: the visitor's open conversation on this widget, or null. The client
    * re-emits it as a `conversation.joined` or `conversation.queued` event (with
@@ -157,6 +181,8 @@ export interface AgentEvents extends CommonEvents {
   open: AgentWelcomeFrame;
   welcome: AgentWelcomeFrame;
   'agent.status': AgentStatusFrame;
+  'offline_message.created': OfflineMessageCreatedFrame;
+  'offline_message.read': OfflineMessageReadFrame;
 }
 
 export interface WidgetEvents extends CommonEvents {
@@ -209,6 +235,8 @@ export declare class FrontdeskAgent extends FrontdeskClient<AgentEvents> {
   readonly team: Map<string, AgentStatusFrame>;
   readonly widgets: Map<string, WidgetStatusFrame>;
   readonly conversations: Map<string, Conversation>;
+  /** Unread messages left while the widgets were offline, by id. */
+  readonly offlineMessages: Map<string, OfflineMessageCreatedFrame>;
   /** Sent now when open (true), else on the next welcome (false). */
   setStatus(status: AgentStatus): boolean;
   closeConversation(conversation: string): boolean;
@@ -226,6 +254,16 @@ export interface WidgetOptions extends ClientOptions {
   visitor?: string;
   /** Where the visitor id is kept; default localStorage; null keeps nothing. */
   storage?: Storage | null;
+  /** The page address sent in the hello (default: location.href; null: none; cut to 2,000 characters). */
+  page?: string | null;
+}
+
+export interface LeaveMessageResult {
+  ok: boolean;
+  status: number;
+  body: any;
+  /** Seconds to wait after a 429. */
+  retryAfter: number | null;
 }
 
 export interface VisitorConversation {
@@ -244,7 +282,15 @@ export declare class FrontdeskWidget extends FrontdeskClient<WidgetEvents> {
   readonly conversation: VisitorConversation | null;
   /** Sent now when open (true), else on the next welcome (false). */
   startConversation(text?: string): boolean;
+  readonly page: string | null;
+  /** The business's IANA time zone, from the welcome (beyond the contract), or null. */
+  readonly timezone: string | null;
+  /** POST /api/v1/widgets/{widget}/messages: a message left while offline. */
+  leaveMessage(message: { email: string; text: string }): Promise<LeaveMessageResult>;
 }
+
+export declare const MAX_PAGE: 2000;
+export declare function pageForHello(page: unknown): string | null;
 
 export declare const AGENT_STATUSES: readonly AgentStatus[];
 export declare function visitorStorageKey(widget: string): string;

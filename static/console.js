@@ -28,7 +28,27 @@ function takeToken() {
 
 let audio = null;
 
+const MUTE_KEY = 'frontdesk.console.muted';
+
+function isMuted() {
+  try { return localStorage.getItem(MUTE_KEY) === '1'; } catch { return false; }
+}
+
+function renderMuteButton() {
+  const muted = isMuted();
+  const button = $('mute-button');
+  button.setAttribute('aria-pressed', String(muted));
+  button.textContent = muted ? 'Sound off' : 'Sound on';
+  button.title = muted ? 'New conversations arrive without a chime' : 'New conversations chime';
+}
+
+$('mute-button').addEventListener('click', () => {
+  try { localStorage.setItem(MUTE_KEY, isMuted() ? '0' : '1'); } catch { /* no storage */ }
+  renderMuteButton();
+});
+
 function chime() {
+  if (isMuted()) return;
   try {
     audio ??= new AudioContext();
     if (audio.state === 'suspended') audio.resume();
@@ -83,7 +103,7 @@ function renderAlertsButton() {
 }
 
 $('alerts-button').addEventListener('click', async () => {
-  chime(); // a click lets the page play sound from now on
+  chime(); // a click lets the page play sound from now on (muted: silent all the same)
   if ('Notification' in window && Notification.permission === 'default') {
     await Notification.requestPermission();
   }
@@ -155,21 +175,33 @@ function renderWidgets(client) {
       h('a', { class: 'button small', href: `settings.html?widget=${encodeURIComponent(w.widget)}` }, 'Hours and targeting')))));
 }
 
+/** The page a visitor is on, as a link when it is a web address (never a javascript: one). */
+function pageLink(page) {
+  if (!page) return null;
+  let safe = false;
+  try { safe = ['http:', 'https:'].includes(new URL(page).protocol); } catch { safe = false; }
+  return h('div', { class: 'page' }, 'On ', safe
+    ? h('a', { href: page, target: '_blank', rel: 'noopener noreferrer' }, page)
+    : page);
+}
+
 function renderConversations(client) {
-  const all = [...client.conversations.values()].reverse();
+  // Closed conversations leave the list (their card fades out first).
+  const all = [...client.conversations.values()].reverse().filter((c) => !c.closed || leaving.has(c.conversation));
   const open = all.filter((c) => !c.closed).length;
   $('no-conversations').hidden = all.length > 0;
-  $('conversation-count').textContent = all.length ? `${open} open` : '';
+  $('conversation-count').textContent = open ? `${open} open` : '';
   $('conversations').replaceChildren(...all.map((c) => {
     const names = (c.agents ?? []).map((a) => a.name || a.id);
     return h('li', {
-      class: `card conversation${c.closed ? ' closed' : ''}${fresh.has(c.conversation) ? ' new' : ''}`,
+      class: `card conversation${c.closed ? ' closed leaving' : ''}${fresh.has(c.conversation) ? ' new' : ''}`,
       dataset: { conversation: c.conversation, state: c.closed ? 'closed' : 'open' },
     },
       avatar('Visitor', 'offline', 'visitor-avatar'),
       h('div', { class: 'body' },
         h('div', { class: 'card-title' }, `Visitor ${shortId(c.visitor)}`, h('span', { class: 'meta' }, ` on ${c.widget}`)),
         c.text ? h('p', { class: 'message' }, `“${c.text}”`) : null,
+        pageLink(c.page),
         h('div', { class: 'meta' }, c.closed ? 'Closed' : c.at ? `Started ${formatWhen(c.at)}` : 'Open'),
         h('div', { class: 'agents', 'aria-label': `Agents: ${listNames(names)}` },
           ...names.map((n) => h('span', { class: 'tag' }, n)))),
@@ -179,6 +211,25 @@ function renderConversations(client) {
         onclick: () => client.closeConversation(c.conversation),
       }, 'Close'));
   }));
+}
+
+function renderOfflineMessages(client) {
+  const messages = [...client.offlineMessages.values()]
+    .sort((a, b) => String(b.created).localeCompare(String(a.created)) || String(b.message).localeCompare(String(a.message)));
+  $('no-offline-messages').hidden = messages.length > 0;
+  $('message-count').textContent = messages.length ? `${messages.length} unread` : '';
+  $('offline-messages').replaceChildren(...messages.map((m) => h('li', {
+    class: 'card offline-message', dataset: { message: m.message },
+  },
+    h('div', { class: 'card-head' },
+      h('a', { href: `mailto:${m.email}` }, m.email),
+      h('span', { class: 'meta' }, `${formatWhen(m.created)} · ${m.widget}`)),
+    h('p', { class: 'message' }, m.text),
+    h('div', { class: 'card-actions' },
+      h('button', {
+        type: 'button', class: 'small mark-read', 'aria-label': `Mark the message from ${m.email} read`,
+        onclick: () => client.send({ type: 'offline_message.read', message: m.message }),
+      }, 'Mark read')))));
 }
 
 function renderConnection(client, info) {
@@ -273,6 +324,19 @@ function saveSeen(client) {
 // ---- start -------------------------------------------------------------------------------
 
 const fresh = new Set();
+const leaving = new Set(); // closed conversations whose cards are fading out
+
+function signOut(client) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(SEEN_KEY);
+  client?.close();
+  location.replace(location.pathname);
+}
+
+function showSession(on) {
+  $('session-actions').hidden = !on;
+  for (const section of document.querySelectorAll('.needs-session')) section.hidden = !on;
+}
 
 function start(token) {
   $('signin').hidden = true;
@@ -283,10 +347,12 @@ function start(token) {
     renderTeam(client);
     renderWidgets(client);
     renderConversations(client);
+    renderOfflineMessages(client);
   };
   client.on('open', (welcome) => {
     $('account-line').textContent = `Signed in as ${welcome.agent.name}`;
     document.body.dataset.connected = 'true';
+    showSession(true);
     // The welcome's open conversations are in client.conversations already (their
     // conversation.joined events follow): show them with the time this tab first saw them.
     for (const c of client.conversations.values()) c.at ??= seen[c.conversation] ?? null;
@@ -311,12 +377,25 @@ function start(token) {
     if (!announce) return;
     chime();
     const names = listNames((frame.agents ?? []).map((a) => a.name));
-    notify('New conversation', `Visitor ${shortId(frame.visitor)} on ${frame.widget}${names ? ` · with ${names}` : ''}`, id);
+    const lines = [frame.text ? `“${frame.text}”` : `Visitor ${shortId(frame.visitor)} on ${frame.widget}`];
+    if (frame.page) lines.push(`On ${frame.page}`);
+    if (names) lines.push(`With ${names}`);
+    notify('New conversation', lines.join('\n'), id);
   });
-  client.on('conversation.closed', () => {
+  client.on('conversation.closed', (frame) => {
+    if (!frame.restored) {
+      leaving.add(frame.conversation);
+      setTimeout(() => { leaving.delete(frame.conversation); renderConversations(client); }, 400);
+    }
     renderConversations(client);
     saveSeen(client);
   });
+  client.on('offline_message.created', (frame) => {
+    renderOfflineMessages(client);
+    chime();
+    notify('New message', `${frame.email}: ${frame.text}`, `message-${frame.message}`);
+  });
+  client.on('offline_message.read', () => renderOfflineMessages(client));
   client.on('error', (frame) => {
     $('connection').className = 'notice error';
     $('connection').textContent = frame.message || frame.code;
@@ -326,8 +405,12 @@ function start(token) {
     if (info.code === 4401) sessionStorage.removeItem(TOKEN_KEY);
     renderConnection(client, info);
     renderMe(client);
-    if (info.code === 4401) $('signin').hidden = false;
+    if (info.code === 4401) {
+      showSession(false);
+      $('signin').hidden = false;
+    }
   });
+  $('signout-button').addEventListener('click', () => signOut(client));
   wireStatusMenu(client);
   client.connect();
   renderConnection(client);
@@ -342,6 +425,7 @@ $('signin').addEventListener('submit', (event) => {
 });
 
 renderAlertsButton();
+renderMuteButton();
 const token = takeToken();
 if (token) start(token);
 else $('signin').hidden = false;

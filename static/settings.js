@@ -2,6 +2,7 @@
 // key the operator pastes in (kept in sessionStorage only). 422 field errors are shown next to
 // their fields.
 
+import { FrontdeskWidget } from './frontdesk.js';
 import { h } from './ui.js';
 
 const KEY_STORAGE = 'frontdesk.apiKey';
@@ -166,8 +167,19 @@ function setRadio(name, value) {
   for (const input of form.elements[name]) input.checked = input.value === value;
 }
 
-function fill(settings) {
+/** The account is fixed once the widget exists (a PUT naming another is refused). */
+function lockAccount(exists) {
+  const input = form.elements.account;
+  input.readOnly = exists;
+  input.setAttribute('aria-readonly', String(exists));
+  $('account-help').textContent = exists
+    ? 'The business this widget belongs to: fixed now that the widget exists.'
+    : 'The business this widget belongs to (fixed once created).';
+}
+
+function fill(settings, exists = true) {
   form.elements.account.value = settings.account ?? '';
+  lockAccount(exists);
   setRadio('mode', settings.mode ?? 'manual');
   setRadio('manual_status', settings.manual_status ?? 'online');
   $('timezone').value = settings.timezone ?? 'UTC';
@@ -279,7 +291,35 @@ function showErrors(fields, message) {
 
 // ---- load, save, live status -------------------------------------------------------------
 
+function showStatus(data) {
+  const pill = $('live-status');
+  pill.className = `pill ${data.status}`;
+  pill.dataset.status = data.status;
+  pill.textContent = data.status === 'online' ? 'Online' : 'Offline';
+  const next = data.next_change ? ` · changes ${new Date(data.next_change).toLocaleString()}` : '';
+  $('live-reason').textContent = `${REASONS[data.reason] ?? data.reason}${next}`;
+}
+
+// "Right now" is live: the widget's own socket pushes every change (as a visitor's would,
+// without a visitor id kept or a page sent). Where that socket cannot open (the widget's
+// allowed origins leave this page out, or it does not exist yet), the status route is
+// polled every 10 s instead.
+let live = null;
+
+function watchStatus() {
+  if (live) return;
+  live = new FrontdeskWidget({ widget, server: location.origin, storage: null, page: null });
+  live.on('open', (welcome) => { document.body.dataset.live = 'true'; showStatus(welcome.widget); });
+  live.on('widget.status', showStatus);
+  live.on('close', (info) => {
+    document.body.dataset.live = 'false';
+    if (!info.reconnect) live = null;
+  });
+  live.connect();
+}
+
 async function refreshStatus() {
+  if (live?.state === 'open') return;
   try {
     const { status, data } = await request('GET', `${widgetUrl}/status`);
     const pill = $('live-status');
@@ -290,11 +330,8 @@ async function refreshStatus() {
       $('live-reason').textContent = '';
       return;
     }
-    pill.className = `pill ${data.status}`;
-    pill.dataset.status = data.status;
-    pill.textContent = data.status === 'online' ? 'Online' : 'Offline';
-    const next = data.next_change ? ` · changes ${new Date(data.next_change).toLocaleString()}` : '';
-    $('live-reason').textContent = `${REASONS[data.reason] ?? data.reason}${next}`;
+    showStatus(data);
+    watchStatus();
   } catch {
     // the server is away; the next refresh tells
   }
@@ -332,7 +369,7 @@ async function load() {
     return;
   }
   if (result.status === 404) {
-    fill({ account: '', mode: 'manual', manual_status: 'online', timezone: 'UTC', hours: {} });
+    fill({ account: '', mode: 'manual', manual_status: 'online', timezone: 'UTC', hours: {} }, false);
     form.hidden = false;
     notice(`There is no widget "${widget}" yet: fill in its account and save to create it.`, 'warn');
     return;
@@ -359,6 +396,7 @@ form.addEventListener('submit', async (event) => {
       fill(data);
       saveState('Saved. The change is live.', '');
       notice('');
+      document.body.dataset.loaded = 'true';
       refreshStatus();
     } else if (status === 422) {
       showErrors(data?.fields, data?.message);

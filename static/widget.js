@@ -47,6 +47,8 @@
     '.banner .state::before { content: ""; width: 9px; height: 9px; border-radius: 50%; background: #8a90a6; flex: none; }',
     '.banner[data-status="online"] .state::before { background: #16a34a; box-shadow: 0 0 0 3px #dcfce7; }',
     '.banner .message { color: #646b83; font-size: 14px; margin: 2px 0 0; }',
+    '.banner .when { color: #3f4459; font-size: 13.5px; font-weight: 600; margin: 4px 0 0; }',
+    '.banner .when:empty { display: none; }',
     '.body { padding: 14px 16px 16px; display: flex; flex-direction: column; gap: 10px; max-height: 50vh; overflow: auto; }',
     '.bubble { align-self: flex-end; background: var(--accent); color: #fff; padding: 8px 12px; border-radius: 14px 14px 4px 14px; max-width: 85%; white-space: pre-wrap; word-wrap: break-word; }',
     '.event { color: #646b83; font-size: 13.5px; text-align: center; }',
@@ -58,14 +60,27 @@
     '.queue strong { font-size: 20px; display: block; }',
     'form { display: flex; flex-direction: column; gap: 8px; }',
     'label { font-size: 13px; font-weight: 600; color: #646b83; }',
-    'textarea { font: inherit; border: 1px solid #cfd4e2; border-radius: 10px; padding: 8px 10px; resize: none; min-height: 64px; }',
-    'textarea:focus { border-color: var(--accent); outline: none; }',
+    'textarea, input { font: inherit; border: 1px solid #8a90a6; border-radius: 10px; padding: 8px 10px; color: #1d2133; background: #fff; }',
+    'textarea { resize: none; min-height: 64px; }',
+    'textarea:focus, input:focus { border-color: var(--accent); outline: none; }',
+    '[aria-invalid="true"] { border-color: #b91c1c; }',
+    '.field-error { color: #b91c1c; font-size: 13px; font-weight: 600; margin: -4px 0 0; }',
+    '.field-error:empty { display: none; }',
+    '.sent { background: #ecfdf3; color: #14532d; border-radius: 12px; padding: 10px 12px; font-size: 14px; }',
+    '.note { color: #4b5167; font-size: 13.5px; margin: 0; }',
     '.primary { font: inherit; font-weight: 600; border: 0; border-radius: 10px; padding: 10px 14px; background: var(--accent); color: #fff; cursor: pointer; }',
     '.primary:disabled { opacity: .5; cursor: not-allowed; }',
     '.link { font: inherit; background: none; border: 0; color: var(--accent); cursor: pointer; font-weight: 600; padding: 4px; }',
     '.conn { font-size: 12.5px; color: #7c2d12; background: #fdf3e4; padding: 6px 16px; }',
     '.conn:empty { display: none; }',
-    '.foot { font-size: 11.5px; color: #9aa0b8; text-align: center; padding: 0 0 10px; }',
+    '.foot { font-size: 11.5px; color: #646b83; text-align: center; padding: 0 0 10px; }',
+    // Phones: the open widget takes the whole screen, and the launcher steps aside.
+    '@media (max-width: 480px) {',
+    '  .root[data-open="true"] { inset: 0; }',
+    '  .root[data-open="true"] .launcher { display: none; }',
+    '  .root[data-open="true"] .panel { position: fixed; inset: 0; width: 100%; height: 100%; max-height: none; border-radius: 0; animation: none; }',
+    '  .root[data-open="true"] .body { max-height: none; flex: 1; }',
+    '}',
   ].join('\n');
 
   var ICON = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21 12a8.5 8.5 0 0 1-12.3 7.6L3 21l1.4-5.2A8.5 8.5 0 1 1 21 12z"/></svg>';
@@ -112,7 +127,8 @@
   var bannerText = el('div');
   var bannerState = el('div', { class: 'state' }, 'Connecting…');
   var bannerMessage = el('p', { class: 'message' });
-  bannerText.append(bannerState, bannerMessage);
+  var bannerWhen = el('p', { class: 'when' });
+  bannerText.append(bannerState, bannerMessage, bannerWhen);
   banner.append(bannerText);
   var conn = el('div', { class: 'conn', role: 'status' });
   var body = el('div', { class: 'body', 'aria-live': 'polite' });
@@ -127,6 +143,73 @@
   var textarea = el('textarea', { id: textId, name: 'text', rows: '3', maxlength: '2000', placeholder: 'Type your question…' });
   var startButton = el('button', { class: 'primary', type: 'submit' }, 'Start a conversation');
   form.append(label, textarea, startButton);
+
+  // The leave-a-message form: shown when the widget is offline, and whenever the page asks for
+  // it (host.offerLeaveMessage(note), e.g. when a queued conversation is given up).
+  var MAX_MESSAGE = 4000;
+  var EMAIL = /^[^\s@<>"]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+  var leave = el('form', { class: 'leave', novalidate: '' });
+  var leaveNote = el('p', { class: 'note' }, 'Leave a message and we will reply by email.');
+  var emailLabel = el('label', { for: 'frontdesk-email' }, 'Your email');
+  var emailInput = el('input', { id: 'frontdesk-email', name: 'email', type: 'email', autocomplete: 'email', required: '', 'aria-describedby': 'frontdesk-email-error' });
+  var emailError = el('p', { class: 'field-error', id: 'frontdesk-email-error' });
+  var messageLabel = el('label', { for: 'frontdesk-message' }, 'Your message');
+  var messageInput = el('textarea', { id: 'frontdesk-message', name: 'text', rows: '4', maxlength: String(MAX_MESSAGE), required: '', 'aria-describedby': 'frontdesk-message-error' });
+  var messageError = el('p', { class: 'field-error', id: 'frontdesk-message-error' });
+  var leaveButton = el('button', { class: 'primary', type: 'submit' }, 'Send message');
+  var leaveStatus = el('p', { class: 'field-error', role: 'alert' });
+  leave.append(leaveNote, emailLabel, emailInput, emailError, messageLabel, messageInput, messageError, leaveStatus, leaveButton);
+  var leaveState = { offered: null, sent: null }; // offered: a note, or null; sent: the email
+
+  function showFieldErrors(fields) {
+    emailError.textContent = fields.email || '';
+    messageError.textContent = fields.text || '';
+    emailInput.setAttribute('aria-invalid', String(!!fields.email));
+    messageInput.setAttribute('aria-invalid', String(!!fields.text));
+  }
+
+  function checkLeave() {
+    var fields = {};
+    var email = emailInput.value.trim();
+    if (!email) fields.email = 'Please give your email address.';
+    else if (!EMAIL.test(email)) fields.email = 'That does not look like an email address.';
+    var text = messageInput.value;
+    if (!text.trim()) fields.text = 'Please write a message.';
+    else if (text.length > MAX_MESSAGE) fields.text = 'At most ' + MAX_MESSAGE + ' characters, please.';
+    showFieldErrors(fields);
+    return fields;
+  }
+
+  leave.addEventListener('submit', function (event) {
+    event.preventDefault();
+    leaveStatus.textContent = '';
+    var fields = checkLeave();
+    if (fields.email || fields.text) {
+      (fields.email ? emailInput : messageInput).focus();
+      return;
+    }
+    if (!client) return;
+    leaveButton.disabled = true;
+    var email = emailInput.value.trim();
+    client.leaveMessage({ email: email, text: messageInput.value }).then(function (answer) {
+      leaveButton.disabled = false;
+      if (answer.ok) {
+        leaveState.sent = email;
+        messageInput.value = '';
+        host.dataset.message = 'sent';
+        renderBody(true);
+      } else if (answer.status === 422 && answer.body && answer.body.fields) {
+        showFieldErrors({ email: answer.body.fields.email && 'That does not look like an email address.', text: answer.body.fields.text && 'Please write a message of at most ' + MAX_MESSAGE + ' characters.' });
+      } else if (answer.status === 429) {
+        leaveStatus.textContent = 'You have sent several messages just now. Please try again' + (answer.retryAfter ? ' in ' + answer.retryAfter + ' s.' : ' later.');
+      } else {
+        leaveStatus.textContent = 'Your message could not be sent. Please try again.';
+      }
+    }, function () {
+      leaveButton.disabled = false;
+      leaveStatus.textContent = 'Your message could not be sent. Please check your connection.';
+    });
+  });
 
   var client = null;
   var sentText = '';
@@ -155,6 +238,7 @@
     panel.hidden = !open;
     launcher.setAttribute('aria-expanded', String(open));
     host.dataset.open = String(open);
+    root.dataset.open = String(open);
     if (open && !form.hidden && form.isConnected) textarea.focus();
   }
   launcher.addEventListener('click', function () { setOpen(panel.hidden); });
@@ -181,17 +265,33 @@
     banner.dataset.status = status;
     bannerState.textContent = status === 'online' ? 'We are online' : status === 'offline' ? 'We are offline' : 'Connecting…';
     bannerMessage.textContent = s && s.message ? s.message : '';
+    bannerWhen.textContent = (s && lib && lib.describeNextChange(s, { timezone: client.timezone })) || '';
     launcher.setAttribute('aria-label', title + (status === 'online' ? ' (online)' : status === 'offline' ? ' (offline)' : ''));
   }
 
   var bodyKey = '';
+  var lib = null;
 
-  function renderBody() {
+  /** Show the leave-a-message form with `note` (e.g. "Nobody could take your conversation."). */
+  function offerLeaveMessage(note) {
+    leaveState.offered = note || 'Leave a message and we will reply by email.';
+    leaveState.sent = null;
+    renderBody(true);
+  }
+  /** Back to the normal states (the form stays while the widget is offline). */
+  function withdrawLeaveMessage() {
+    leaveState.offered = null;
+    renderBody(true);
+  }
+  host.offerLeaveMessage = offerLeaveMessage;
+  host.withdrawLeaveMessage = withdrawLeaveMessage;
+
+  function renderBody(force) {
     var c = client && client.conversation;
     var online = !!(client && client.isOnline);
     host.dataset.conversation = c ? c.state : 'none';
-    var key = JSON.stringify([c, online, sentText]);
-    if (key === bodyKey) return; // unchanged: leave the form (and what is typed) alone
+    var key = JSON.stringify([c, online, !!(client && client.status), sentText, leaveState]);
+    if (key === bodyKey && force !== true) return; // unchanged: leave the form (and what is typed) alone
     bodyKey = key;
     var nodes = [];
     if (c && sentText) nodes.push(el('div', { class: 'bubble' }, sentText));
@@ -205,10 +305,22 @@
       joined.append(faces, el('span', { class: 'who' }, who + ' joined the conversation'));
       nodes.push(joined);
     }
-    if (!c || c.state === 'closed') {
-      if (c) nodes.push(el('div', { class: 'event' }, 'The conversation has ended. Thank you!'));
+    var idle = !c || c.state === 'closed';
+    if (idle && c) nodes.push(el('div', { class: 'event' }, 'The conversation has ended. Thank you!'));
+    if (leaveState.sent && (idle || leaveState.offered !== null)) {
+      nodes.push(el('div', { class: 'sent', role: 'status' }, 'Thank you! Your message was sent. We will reply to ' + leaveState.sent + '.'));
+      var again = el('button', { class: 'link', type: 'button' }, 'Send another message');
+      again.addEventListener('click', function () { leaveState.sent = null; delete host.dataset.message; renderBody(true); });
+      nodes.push(again);
+    } else if (leaveState.offered !== null || (idle && !online && client && client.status)) {
+      // Offline (or offered by the page): a message instead of a conversation.
+      leaveNote.textContent = leaveState.offered || 'Leave a message and we will reply by email.';
+      host.dataset.form = 'leave-message';
+      nodes.push(leave);
+    } else if (idle) {
+      host.dataset.form = 'start';
       startButton.disabled = !online;
-      startButton.textContent = online ? (c ? 'Start a new conversation' : 'Start a conversation') : 'We are offline right now';
+      startButton.textContent = online ? (c ? 'Start a new conversation' : 'Start a conversation') : 'Connecting…';
       nodes.push(form);
     } else if (c.state === 'starting') {
       nodes.push(el('div', { class: 'event' }, 'Connecting you with our team…'));
@@ -218,9 +330,10 @@
         document.createTextNode('An agent will be with you shortly.'));
       nodes.push(q);
     }
-    var hadFocus = shadow.activeElement === textarea;
+    if (leaveState.sent && idle && online) nodes.push(form);
+    var focused = shadow.activeElement;
     body.replaceChildren.apply(body, nodes);
-    if (hadFocus && textarea.isConnected) textarea.focus();
+    if (focused && focused.isConnected && shadow.activeElement !== focused) focused.focus();
   }
 
   function renderConnection(info) {
@@ -242,8 +355,11 @@
   else document.addEventListener('DOMContentLoaded', mount);
 
   // ---- the connection ------------------------------------------------------------------
-  import(libraryUrl).then(function (lib) {
+  import(libraryUrl).then(function (library) {
+    lib = library;
     client = new lib.FrontdeskWidget({ server: server, widget: widgetId });
+    // The "Back Monday at 9:00" line names today and tomorrow: keep it current.
+    setInterval(renderStatus, 60000);
     host.frontdesk = client; // for the page's own scripts and for tests
     // After a reload the welcome brings the open conversation back: client.conversation is
     // set before 'open', and its conversation.joined or .queued event follows (restored).

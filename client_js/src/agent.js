@@ -65,6 +65,8 @@ export class FrontdeskAgent extends FrontdeskClient {
     this.widgets = new Map();
     /** @type {Map<string, Conversation>} conversations this agent joined, by id */
     this.conversations = new Map();
+    /** @type {Map<string, object>} unread offline messages by id (offline_message.created payloads) */
+    this.offlineMessages = new Map();
     /** @type {'online' | 'busy' | null} a status chosen while disconnected, sent on welcome */
     this._pendingStatus = null;
   }
@@ -108,6 +110,9 @@ export class FrontdeskAgent extends FrontdeskClient {
     this.agent = { ...frame.agent };
     this.team = new Map((frame.team ?? []).map((a) => [a.agent, a]));
     this.widgets = new Map((frame.widgets ?? []).map((w) => [w.widget, w]));
+    if (Array.isArray(frame.offline_messages)) {
+      this.offlineMessages = new Map(frame.offline_messages.map((m) => [m.message, m]));
+    }
     if (this._pendingStatus && this._pendingStatus !== this.agent.status) {
       const status = this._pendingStatus;
       queueMicrotask(() => this.setStatus(status));
@@ -172,6 +177,12 @@ export class FrontdeskAgent extends FrontdeskClient {
         if (known) known.closed = true;
         break;
       }
+      case 'offline_message.created':
+        this.offlineMessages.set(frame.message, frame);
+        break;
+      case 'offline_message.read':
+        this.offlineMessages.delete(frame.message);
+        break;
       default:
         break;
     }

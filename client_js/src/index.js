@@ -5,9 +5,10 @@
  */
 
 export { FrontdeskAgent, AGENT_STATUSES } from './agent.js';
-export { FrontdeskWidget, visitorStorageKey } from './widget.js';
+export { FrontdeskWidget, visitorStorageKey, pageForHello, MAX_PAGE } from './widget.js';
 export { FrontdeskClient, endpointUrl } from './client.js';
 export { backoffDelay, backoffCeiling, BACKOFF_DEFAULTS } from './backoff.js';
 export { CloseCode, CLOSE_CODES, reconnectPolicy, describeClose } from './close_codes.js';
 export { SUBPROTOCOLS, encodeFrame, decodeFrame, offeredProtocols, negotiatedEncoding } from './codec.js';
 export { defaultTimers, pageTimers, workerTimers } from './timers.js';
+export { describeNextChange, zoneLabel, localZone } from './when.js';

@@ -39,8 +39,26 @@ import { FrontdeskClient, sameAgents } from './client.js';
  *   widget: string,
  *   visitor?: string,
  *   storage?: Storage | null,
+ *   page?: string | null,
  * }} WidgetOptions
  */
+
+/** The longest `page` a hello may carry (contract v2), in characters. */
+export const MAX_PAGE = 2000;
+
+/** A page address the server takes: at most MAX_PAGE characters (never half a surrogate pair). */
+export function pageForHello(page) {
+  if (typeof page !== 'string' || page === '') return null;
+  const chars = Array.from(page);
+  return chars.length <= MAX_PAGE ? page : chars.slice(0, MAX_PAGE).join('');
+}
+
+/** The HTTP(S) origin of a ws(s):// endpoint. @param {string} url */
+function httpBase(url) {
+  const u = new URL(url);
+  u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
+  return u.origin;
+}
 
 /** Where the visitor id of a widget is kept. @param {string} widget */
 export function visitorStorageKey(widget) {
@@ -62,7 +80,9 @@ function defaultStorage() {
 export class FrontdeskWidget extends FrontdeskClient {
   /**
    * @param {WidgetOptions} options  `widget`: the widget id; `visitor`: a visitor id to use
-   *   (default: the one kept in `storage`, localStorage by default, else one the server makes up)
+   *   (default: the one kept in `storage`, localStorage by default, else one the server makes up);
+   *   `page`: the address the widget is on, sent in the hello so agents see it (default: this
+   *   page's address in a browser; null sends none; cut to 2,000 characters)
    */
   constructor(options) {
     if (!options.widget) throw new TypeError('FrontdeskWidget needs a widget id');
@@ -72,6 +92,10 @@ export class FrontdeskWidget extends FrontdeskClient {
     this.storageKey = visitorStorageKey(options.widget);
     /** @type {string | null} */
     this.visitor = options.visitor ?? this._readVisitor();
+    /** @type {string | null} */
+    this.page = pageForHello(options.page === undefined ? globalThis.location?.href : options.page);
+    /** @type {string | null} the business's IANA time zone, from the welcome (beyond the contract) */
+    this.timezone = null;
     /** @type {WidgetStatusFrame | null} */
     this.status = null;
     /** @type {VisitorConversation | null} */
@@ -88,7 +112,32 @@ export class FrontdeskWidget extends FrontdeskClient {
   }
 
   hello() {
-    return this.visitor ? { type: 'hello', visitor: this.visitor } : { type: 'hello' };
+    const frame = { type: 'hello' };
+    if (this.visitor) frame.visitor = this.visitor;
+    if (this.page) frame.page = this.page;
+    return frame;
+  }
+
+  /**
+   * Leave a message for the team (for when the widget is offline): POST
+   * /api/v1/widgets/{widget}/messages. Resolves to `{ok, status, body}`: 201 with
+   * `{message, created}`; 422 with `fields` (`email`, `text`); 429 with `retryAfter` seconds.
+   * @param {{email: string, text: string}} message
+   */
+  async leaveMessage({ email, text }) {
+    const body = { email, text };
+    if (this.visitor) body.visitor = this.visitor;
+    const url = `${httpBase(this.url)}/api/v1/widgets/${encodeURIComponent(this.widget)}/messages`;
+    const response = await fetch(url, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    let answer = null;
+    try { answer = await response.json(); } catch { answer = null; }
+    const retry = Number(response.headers.get('Retry-After'));
+    return {
+      ok: response.ok, status: response.status, body: answer,
+      retryAfter: Number.isFinite(retry) && retry > 0 ? retry : null,
+    };
   }
 
   /**
@@ -113,6 +162,7 @@ export class FrontdeskWidget extends FrontdeskClient {
     this.visitor = frame.visitor ?? this.visitor;
     this._writeVisitor(this.visitor);
     this.status = frame.widget ?? null;
+    this.timezone = typeof frame.timezone === 'string' ? frame.timezone : this.timezone;
     const events = 'conversation' in frame ? this._syncConversation(frame.conversation) : [];
     const c = this.conversation;
     if (c?.state === 'starting' && this._pendingStart === null && 'conversation' in frame) {
@@ -158,6 +208,12 @@ export class FrontdeskWidget extends FrontdeskClient {
   }
 
   handleEarlyError(frame) {
+    // A page the server will not take: say hello again without it.
+    if (frame.code === 'bad_field' && this.page && /page/.test(frame.message ?? '')) {
+      this.page = null;
+      this._write(this.hello());
+      return;
+    }
     // A visitor id the server will not take (a tampered store): forget it and say hello anew.
     if (frame.code === 'bad_field' && this.visitor) {
       this.visitor = null;

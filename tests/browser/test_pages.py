@@ -150,7 +150,9 @@ def test_busy_with_team_away_turns_the_visitor_banner_offline_within_a_second(
 
     assert banner.locator(".state").inner_text() == "We are offline"
     assert banner.locator(".message").inner_text() == OFFLINE_MESSAGE
-    assert visitor.locator(f"{HOST} form button[type=submit]").is_disabled()
+    # Offline: the start form gives way to the leave-a-message form.
+    visitor.wait_for_selector(f'{HOST}[data-form="leave-message"]', state="attached", timeout=1000)
+    assert visitor.locator(f"{HOST} form.leave input[type=email]").is_visible()
     console.wait_for_selector('body[data-agent-status="busy"]')
     console.wait_for_selector('.widget-card[data-widget="demo"][data-status="offline"]', timeout=2000)
     assert "no agent available" in console.locator('.widget-card[data-widget="demo"] .reason').inner_text()
@@ -197,7 +199,9 @@ def test_a_visitor_starts_a_conversation_and_the_console_shows_it(
     # The agent closes it; both sides see it closed.
     card.locator("button.close-conversation").click()
     visitor.wait_for_selector(f'{HOST}[data-conversation="closed"]', timeout=3000, state="attached")
-    console.wait_for_selector('.conversation[data-state="closed"]', timeout=3000)
+    console.wait_for_selector('.conversation[data-state="closed"]', timeout=3000, state="attached")
+    # ... and the closed card leaves the console without a reload.
+    console.wait_for_selector(".conversation", state="detached", timeout=3000)
     assert "ended" in visitor.locator(f"{HOST} .body").inner_text()
 
     # The visitor id is kept in localStorage: a reload says hello as the same visitor.

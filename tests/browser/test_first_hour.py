@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 import pytest
-
 from tests.browser.test_pages import HOST, choose_status, open_console, set_demo_widget, wait_until
 
 pytestmark = pytest.mark.browser

@@ -57,7 +57,7 @@ def test_slim_base_non_root_user_and_healthcheck():
     assert exec_form(only("CMD"))[:2] == ["frontdesk", "serve"]
 
 
-async def test_the_images_command_and_healthcheck_run_here():
+def test_the_images_command_and_healthcheck_run_here():
     """CMD and HEALTHCHECK as the image runs them, the port made free and the executables
     this virtualenv's (`frontdesk` and `python`)."""
     port = str(free_port())

@@ -41,13 +41,23 @@ def encoding_of(data: str | bytes) -> Encoding:
     return Encoding.JSON if isinstance(data, str) else Encoding.MSGPACK
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def loads_json(data: str | bytes) -> Any:
+    """`json.loads` without Python's extensions: NaN, Infinity and -Infinity are not JSON
+    (RFC 8259), and a NaN stored would make every later frame that carries it invalid."""
+    return json.loads(data, parse_constant=_not_json)
+
+
 def decode_frame(data: str | bytes, encoding: Encoding) -> dict[str, Any]:
     """Parse one client frame; anything that is not a map with a string `type` is bad_frame."""
     if encoding is Encoding.JSON:
         if not isinstance(data, str):
             raise FrameError(ErrorCode.BAD_FRAME, "binary frame on a JSON socket")
         try:
-            frame = json.loads(data)
+            frame = loads_json(data)
         except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             raise FrameError(ErrorCode.BAD_FRAME, "frame is not valid JSON") from None
         if "\\u" in data and not is_encodable(frame):

@@ -27,6 +27,10 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("FRONTDESK_PRESENCE_TTL", "30", "seconds of silence before a socket is closed (4000)"),
     ("FRONTDESK_CLOSE_GRACE", "2", "seconds an agent stays connected after a clean close"),
     ("FRONTDESK_MAX_FRAME", "65536", "bytes; the largest frame a client may send (>= 1024)"),
+    ("FRONTDESK_REQUEST_TIMEOUT", "10",
+     "seconds for a whole HTTP request to arrive; then 408 and close"),
+    ("FRONTDESK_MAX_HTTP_CONNECTIONS", "4096",
+     "connections per process not upgraded to WebSocket (slowloris bound)"),
 )
 
 # RFC 7518 3.2: an HS256 key must be at least as long as the hash output (32 bytes).
@@ -47,6 +51,9 @@ class Settings:
     hello_timeout: float = 10.0
     max_frames_per_window: int = 500
     max_pending_bytes: int = 256 * 1024
+    # Against connections that never finish a request (web/http_protocol.py).
+    request_timeout: float = 10.0
+    max_http_connections: int = 4096
 
     def with_generated_secrets(self) -> tuple[Settings, list[str]]:
         """For --demo: make up missing secrets; returns the names made up."""
@@ -75,6 +82,21 @@ def _seconds(env: Mapping[str, str], name: str, default: float, problems: dict[s
         problems[name] = f"must be positive (got {raw})"
     elif value < 0:
         problems[name] = f"must not be negative (got {raw})"
+    return value
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, least: int,
+           problems: dict[str, str], unit: str) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        problems[name] = f"must be a whole number of {unit} (got {raw!r})"
+        return default
+    if value < least:
+        problems[name] = f"must be at least {least} (got {value})"
     return value
 
 
@@ -132,18 +154,12 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
                f"(got {_shown(ttl)} <= {_shown(heartbeat)})")
         problems["FRONTDESK_PRESENCE_TTL"] = why
         problems["FRONTDESK_HEARTBEAT"] = why
-    max_frame = 65536
-    raw_frame = env.get("FRONTDESK_MAX_FRAME")
-    if raw_frame:
-        try:
-            max_frame = int(raw_frame)
-        except ValueError:
-            problems["FRONTDESK_MAX_FRAME"] = f"must be a whole number of bytes (got {raw_frame!r})"
-        else:
-            if max_frame < 1024:
-                problems["FRONTDESK_MAX_FRAME"] = f"must be at least 1024 (got {max_frame})"
+    max_frame = _whole(env, "FRONTDESK_MAX_FRAME", 65536, 1024, problems, "bytes")
+    request_timeout = _seconds(env, "FRONTDESK_REQUEST_TIMEOUT", 10.0, problems, positive=True)
+    max_http = _whole(env, "FRONTDESK_MAX_HTTP_CONNECTIONS", 4096, 1, problems, "connections")
     if problems:
         raise ConfigError(problems)
     settings = Settings(secret=secret, api_key=api_key, redis_url=redis_url, heartbeat=heartbeat,
-                        presence_ttl=ttl, close_grace=grace, max_frame=max_frame)
+                        presence_ttl=ttl, close_grace=grace, max_frame=max_frame,
+                        request_timeout=request_timeout, max_http_connections=max_http)
     return settings

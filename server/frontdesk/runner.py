@@ -1,4 +1,5 @@
-"""Runs the app on uvicorn with Frontdesk's WebSocket protocol (web/protocol.py)."""
+"""Runs the app on uvicorn with Frontdesk's WebSocket protocol (web/protocol.py) and its
+HTTP protocol with a request deadline and a connection cap (web/http_protocol.py)."""
 
 from __future__ import annotations
 
@@ -11,24 +12,34 @@ import uvicorn
 
 from frontdesk import __version__
 from frontdesk.config import Settings, store_description
+from frontdesk.core.throttle import Throttle
 from frontdesk.web.app import FrontdeskApp
-from frontdesk.web.protocol import FrontdeskWebSocketProtocol
+from frontdesk.web.http_protocol import http_protocol_class
+from frontdesk.web.protocol import BAD_INPUT_LOG_EVERY, FrontdeskWebSocketProtocol
 
 log = logging.getLogger("frontdesk")
 
 
 class FrontdeskConfig(uvicorn.Config):
-    """uvicorn's config plus what our WebSocket protocol reads from it (web/protocol.py)."""
+    """uvicorn's config plus what our protocols read from it (web/protocol.py,
+    web/http_protocol.py)."""
 
-    def __init__(self, *args: Any, max_pending_bytes: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, max_pending_bytes: int, request_timeout: float,
+                 max_http_connections: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_pending_bytes = max_pending_bytes
+        self.request_timeout = request_timeout
+        self.max_http_connections = max_http_connections
+        self.bad_utf8_log = Throttle(BAD_INPUT_LOG_EVERY)  # web/protocol.py: one per server
 
 
 def uvicorn_config(app: FrontdeskApp, settings: Settings, host: str, port: int,
                    log_level: str = "warning") -> uvicorn.Config:
     return FrontdeskConfig(
         app, max_pending_bytes=settings.max_pending_bytes, host=host, port=port,
+        request_timeout=settings.request_timeout,
+        max_http_connections=settings.max_http_connections,
+        http=http_protocol_class(),
         ws=FrontdeskWebSocketProtocol,
         ws_max_size=settings.max_frame,
         ws_ping_interval=None,  # presence uses data frames; control frames do not count

@@ -23,6 +23,7 @@ class CloseCode(IntEnum):
 
     NORMAL = 1000
     GOING_AWAY = 1001  # server shutting down; clients reconnect
+    INVALID_DATA = 1007  # a text frame that is not UTF-8 (RFC 6455)
     TOO_BIG = 1009  # frame larger than FRONTDESK_MAX_FRAME
     INTERNAL_ERROR = 1011  # the server failed; clients reconnect
     TRY_AGAIN_LATER = 1013  # store unreachable at hello

@@ -2,11 +2,18 @@
 
 1. `push(frame_bytes)`: write an already-framed server message straight to the transport,
    without a task, an await or a per-socket encode. While the kernel buffer is full (the
-   transport paused writing), frames wait in a small queue; past `max_pending_bytes` the
-   reader is too slow: the waiting frames are dropped, a 4002 close goes out after the
-   whole frames already handed to the transport, and the connection is dropped if the
-   client has not answered the close within 5 s (contract: close codes).
+   transport paused writing), whole frames wait in a small queue; past `max_pending_bytes`
+   the reader is too slow: the waiting frames are dropped, a 4002 close goes out right
+   behind what the kernel already holds (the transport keeps at most the unsent tail of one
+   frame), and the connection is dropped if the client has not answered the close within
+   5 s (contract: close codes).
 2. Shutdown sends 1001 instead of uvicorn's 1012 (contract: clients reconnect on 1001).
+3. A text frame that is not UTF-8 closes the socket with 1007 (as uvicorn does), logged at
+   INFO at most once per BAD_INPUT_LOG_EVERY seconds, without a traceback: anyone can send
+   such frames, and they must not be able to flood the log.
+4. Each upgraded socket's kernel send buffer is capped (SO_SNDBUF): Linux would otherwise
+   grow it to 4 MiB for a client that never reads, before any of the bounds above applies,
+   and the close frame would wait behind all of it.
 
 The session finds this object in the ASGI scope under `extensions["frontdesk.socket"]`.
 """
@@ -14,6 +21,8 @@ The session finds this object in the ASGI scope under `extensions["frontdesk.soc
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
 from collections import deque
 from typing import Any
 
@@ -23,9 +32,17 @@ from websockets.protocol import Protocol
 from frontdesk.codec import Encoding
 from frontdesk.core.errors import CloseCode
 
+log = logging.getLogger("frontdesk.ws")
+
 SCOPE_KEY = "frontdesk.socket"
-WRITE_BUFFER_HIGH = 64 * 1024
+BAD_INPUT_LOG_EVERY = 10.0
+# The transport pauses us as soon as the kernel refuses a byte: frames then wait, whole, in
+# our queue (which a 4002 drops) instead of in the transport (which nothing can drop).
+WRITE_BUFFER_HIGH = 0
 CLOSE_WAIT = 5.0
+# Asked of the kernel per socket; Linux doubles it for its bookkeeping, so a socket holds at
+# most 64 KiB there. Presence frames are small: that is plenty even on a slow link.
+SEND_BUFFER = 32 * 1024
 
 
 class Inbox:
@@ -115,6 +132,9 @@ class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         transport.set_write_buffer_limits(high=WRITE_BUFFER_HIGH)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
@@ -134,6 +154,33 @@ class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
                 # waits for the 101), a fresh frame parser is the same parser without it.
                 conn.parser = Protocol.parse(conn)
                 next(conn.parser)
+
+    # --- reading -------------------------------------------------------------------------------
+    def send_receive_event_to_app(self) -> None:
+        """uvicorn's, except that a text frame that is not UTF-8 is not logged with a
+        traceback at ERROR each time (RFC 6455: close with 1007)."""
+        data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
+        self.frames = []
+        if self.close_sent:  # past our close: discard, keep reading for the client's reply
+            return
+        if self.curr_msg_data_type == "text":
+            try:
+                message: Any = {"type": "websocket.receive", "text": data.decode()}
+            except UnicodeDecodeError:
+                throttle = getattr(self.config, "bad_utf8_log", None)  # runner.FrontdeskConfig
+                held = 0 if throttle is None else throttle.allow(self.loop.time())
+                if held is not None:
+                    log.info("closed a socket (1007) for a text frame that is not UTF-8"
+                             " (%d more since the last such line)", held)
+                self.conn.send_close(int(CloseCode.INVALID_DATA), "text frame is not UTF-8")
+                self.handle_parser_exception()
+                return
+        else:
+            message = {"type": "websocket.receive", "bytes": data}
+        self.queue.put_nowait(message)
+        if not self.read_paused:
+            self.read_paused = True
+            self.transport.pause_reading()
 
     # --- writing -----------------------------------------------------------------------------
     def pause_writing(self) -> None:
@@ -177,7 +224,17 @@ class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
         if self.read_paused:  # keep reading so the client's close reply is seen
             self.read_paused = False
             self.transport.resume_reading()
-        self.close_timer = self.loop.call_later(CLOSE_WAIT, self.transport.abort)
+        self.close_timer = self.loop.call_later(CLOSE_WAIT, self._close_unanswered)
+
+    def _close_unanswered(self) -> None:
+        """No close reply within CLOSE_WAIT: drop the connection. When our close frame has
+        reached the kernel, close gracefully so that it is still delivered behind the data
+        (an abort would reset the connection and discard it); otherwise abort."""
+        self.close_timer = None
+        if self.transport.get_write_buffer_size() == 0:
+            self.transport.close()
+        else:
+            self.transport.abort()
 
     def handle_parser_exception(self) -> None:
         """A frame over FRONTDESK_MAX_FRAME (1009) or a protocol error: the server closes."""

@@ -1,0 +1,168 @@
+"""uvicorn's HTTP protocol with two limits against connections that never finish a request.
+
+uvicorn has no deadline for a request to arrive: a client that sends one header byte every
+few seconds holds its connection (and a file descriptor) for ever, and a few thousand such
+clients exhaust the process (slowloris). So:
+
+1. A request deadline: from the moment a connection is accepted, or its previous response
+   went out, the whole request (head and body) must arrive within `request_timeout`
+   (FRONTDESK_REQUEST_TIMEOUT, 10 s). It is absolute: bytes arriving do not extend it. Past
+   it, the client gets 408 and the connection is closed. A WebSocket upgrade ends it.
+2. A cap on connections not (yet) upgraded to WebSocket (FRONTDESK_MAX_HTTP_CONNECTIONS,
+   4096). A connection accepted at the cap makes room by closing the connection that has
+   waited longest for its request, if that one has waited at least EVICT_AFTER (a real
+   client sends its request within a round trip); otherwise the newcomer gets 503.
+
+Both are logged at INFO, at most once per LOG_EVERY seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from frontdesk.core.throttle import Throttle
+
+log = logging.getLogger("frontdesk.http")
+
+EVICT_AFTER = 1.0
+LOG_EVERY = 10.0
+TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+FULL = (b"HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\n"
+        b"content-length: 0\r\n\r\n")
+
+
+class Waiting:
+    """One server's connections that are still HTTP, and those waiting for a request, in
+    the order they began to wait (a dict keeps insertion order: the first waited longest)."""
+
+    def __init__(self) -> None:
+        self.open: set[Any] = set()
+        self.since: dict[Any, float] = {}
+        self.timed_out_log = Throttle(LOG_EVERY)
+        self.full_log = Throttle(LOG_EVERY)
+
+
+class RequestDeadline:
+    """Mixed in before uvicorn's HTTP protocol class (h11 or httptools): see the module."""
+
+    transport: Any
+    config: Any
+    cycle: Any
+    loop: Any
+    server_state: Any
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._deadline: Any = None
+        waiting = self._waiting = _waiting_of(self.server_state)
+        if len(waiting.open) >= self._limit("max_http_connections", 4096) and not self._make_room(waiting):
+            held = waiting.full_log.allow(self.loop.time())
+            if held is not None:
+                log.info("refused an HTTP connection: %d are open, none waiting long enough "
+                         "to be closed instead (%d more since the last such line)",
+                         len(waiting.open), held)
+            transport.write(FULL)
+            transport.close()
+            return
+        waiting.open.add(self)
+        self._settle()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)  # type: ignore[misc]
+        self._settle()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        self._settle()
+
+    def handle_websocket_upgrade(self, *args: Any) -> None:
+        self._leave()  # from here on the WebSocket protocol has its own deadlines
+        super().handle_websocket_upgrade(*args)  # type: ignore[misc]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._leave()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    # --- the deadline ---------------------------------------------------------------------------
+    def _request_pending(self) -> bool:
+        """True while we wait for a request, or for the rest of one."""
+        cycle = self.cycle
+        return cycle is None or cycle.response_complete or cycle.more_body
+
+    def _settle(self) -> None:
+        if self.transport.is_closing() or self not in self._waiting.open:
+            return
+        if not self._request_pending():
+            self._stop_waiting()
+        elif self._deadline is None:
+            self._deadline = self.loop.call_later(self._limit("request_timeout", 10.0),
+                                                  self._timed_out)
+            self._waiting.since[self] = self.loop.time()
+
+    def _stop_waiting(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        self._waiting.since.pop(self, None)
+
+    def _leave(self) -> None:
+        if getattr(self, "_deadline", None) is not None:
+            self._stop_waiting()
+        waiting = getattr(self, "_waiting", None)
+        if waiting is not None:
+            waiting.open.discard(self)
+
+    def _timed_out(self) -> None:
+        self._deadline = None
+        held = self._waiting.timed_out_log.allow(self.loop.time())
+        if held is not None:
+            log.info("closed an HTTP connection whose request did not arrive within %g s "
+                     "(%d more since the last such line)", self._limit("request_timeout", 10.0),
+                     held)
+        self._drop()
+
+    def _limit(self, name: str, default: float) -> Any:
+        """From the server's config (runner.FrontdeskConfig carries Settings)."""
+        return getattr(self.config, name, default)
+
+    def _drop(self) -> None:
+        self._leave()
+        if self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete or not cycle.response_started:
+            self.transport.write(TIMED_OUT)
+        self.transport.close()
+
+    def _make_room(self, waiting: Waiting) -> bool:
+        """Close the connection that has waited longest for its request, if long enough."""
+        oldest = next(iter(waiting.since.items()), None)
+        if oldest is None or self.loop.time() - oldest[1] < EVICT_AFTER:
+            return False
+        oldest[0]._drop()
+        return True
+
+
+def _waiting_of(server_state: Any) -> Waiting:
+    """Per uvicorn server (tests run several in one process), kept on its shared state."""
+    waiting = getattr(server_state, "frontdesk_waiting", None)
+    if waiting is None:
+        waiting = Waiting()
+        server_state.frontdesk_waiting = waiting
+    return waiting
+
+
+def http_protocol_class() -> type:
+    """The HTTP protocol uvicorn would choose (httptools when installed, else h11), with
+    the request deadline and the connection cap."""
+    base: type
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:
+        base = H11Protocol
+    else:
+        base = HttpToolsProtocol
+    return type("FrontdeskHttpProtocol", (RequestDeadline, base), {})

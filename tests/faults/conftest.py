@@ -1,0 +1,110 @@
+"""Fault tests: real `frontdesk serve` processes on a redis-server of the test's own.
+
+Each test gets its own redis-server (`own_redis`), so it may freeze it with SIGSTOP or stop
+it without disturbing any other test; everything is stopped by PID at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import httpx
+import pytest
+
+from tests.support.redis_server import RedisServer, start_or_skip
+from tests.support.server import API_KEY, ServerProcess, make_settings, server_env
+
+SHORT = make_settings(heartbeat=1.0, presence_ttl=3.0, close_grace=0.5)
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    server = start_or_skip()
+    yield server
+    if server.process is not None and server.process.poll() is None:
+        os.kill(server.process.pid, signal.SIGCONT)  # a test that failed while it was frozen
+    server.cleanup()
+
+
+@pytest.fixture
+async def processes(own_redis: RedisServer) -> AsyncIterator[Callable[..., ServerProcess]]:
+    """`await start(settings, **env)`: a Frontdesk process on the test's Redis."""
+    started: list[ServerProcess] = []
+
+    async def start(settings=SHORT, **env: str) -> ServerProcess:
+        proc = ServerProcess(server_env(settings, REDIS_URL=own_redis.url, **env))
+        started.append(proc)
+        await proc.wait_ready()
+        return proc
+
+    yield start  # type: ignore[misc]
+    for proc in started:
+        if proc.proc.poll() is None:
+            os.kill(proc.proc.pid, signal.SIGCONT)
+        proc.stop()
+
+
+def back_office(proc: ServerProcess) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=proc.http, timeout=10,
+                             headers={"Authorization": f"Bearer {API_KEY}"})
+
+
+def freeze(redis: RedisServer) -> None:
+    assert redis.process is not None
+    os.kill(redis.process.pid, signal.SIGSTOP)
+
+
+def thaw(redis: RedisServer) -> None:
+    assert redis.process is not None
+    os.kill(redis.process.pid, signal.SIGCONT)
+
+
+def kernel_tcp_bytes() -> int:
+    """TCP buffer memory of the whole network namespace (/proc/net/sockstat, in pages)."""
+    with open("/proc/net/sockstat") as f:
+        for line in f:
+            if line.startswith("TCP:"):
+                fields = line.split()
+                return int(fields[fields.index("mem") + 1]) * os.sysconf("SC_PAGE_SIZE")
+    raise RuntimeError("no TCP line in /proc/net/sockstat")
+
+
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+async def metric(proc: ServerProcess, name: str, **labels: str) -> float:
+    """One sample from the process's /metrics (0 when it is not there yet)."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        text = (await client.get(f"{proc.http}/metrics")).text
+    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    sample = f"{name}{{{want}}}" if want else name
+    for line in text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+Starter = Callable[..., ServerProcess]
+
+
+def server_socket_memory(port: int) -> tuple[int, int]:
+    """(bytes queued in the kernel for sending, largest send buffer limit) summed over the
+    server's sockets on `port`, from `ss -tm` (wmem_queued `w`, sndbuf `tb`)."""
+    import re
+    import subprocess
+
+    out = subprocess.run(["ss", "-tmnH", "state", "established", f"( sport = :{port} )"],
+                         capture_output=True, text=True, check=True).stdout
+    queued = limit = 0
+    for match in re.finditer(r"skmem:\(([^)]*)\)", out):
+        fields = dict(re.match(r"([a-z]+)(\d+)", f).groups() for f in match.group(1).split(","))
+        queued += int(fields["w"])
+        limit = max(limit, int(fields["tb"]))
+    return queued, limit

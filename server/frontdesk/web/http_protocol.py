@@ -28,6 +28,7 @@ from frontdesk.core.throttle import Throttle
 log = logging.getLogger("frontdesk.http")
 
 EVICT_AFTER = 1.0
+LINGER = 2.0  # seconds for a client to close after our answer and end of stream
 LOG_EVERY = 10.0
 TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
 FULL = (b"HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\n"
@@ -57,6 +58,7 @@ class RequestDeadline:
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self._deadline: Any = None
+        self._done = False  # answered 408 or 503: what the client still sends is ignored
         waiting = self._waiting = _waiting_of(self.server_state)
         if len(waiting.open) >= self._limit("max_http_connections", 4096) and not self._make_room(waiting):
             held = waiting.full_log.allow(self.loop.time())
@@ -64,13 +66,14 @@ class RequestDeadline:
                 log.info("refused an HTTP connection: %d are open, none waiting long enough "
                          "to be closed instead (%d more since the last such line)",
                          len(waiting.open), held)
-            transport.write(FULL)
-            transport.close()
+            self._finish(FULL)
             return
         waiting.open.add(self)
         self._settle()
 
     def data_received(self, data: bytes) -> None:
+        if self._done:
+            return
         super().data_received(data)  # type: ignore[misc]
         self._settle()
 
@@ -134,8 +137,20 @@ class RequestDeadline:
             return
         cycle = self.cycle
         if cycle is None or cycle.response_complete or not cycle.response_started:
-            self.transport.write(TIMED_OUT)
-        self.transport.close()
+            self._finish(TIMED_OUT)
+        else:
+            self.transport.close()
+
+    def _finish(self, answer: bytes) -> None:
+        """Answer, then close our side and let the client close its own: closing at once
+        while its bytes are unread would reset the connection and lose the answer."""
+        self._done = True
+        self.transport.write(answer)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.loop.call_later(LINGER, self.transport.abort)  # a no-op once closed
+        else:
+            self.transport.close()
 
     def _make_room(self, waiting: Waiting) -> bool:
         """Close the connection that has waited longest for its request, if long enough."""

@@ -1,6 +1,6 @@
 """The per-process composition root: builds the runtime, the hub, the feed and the use cases,
 hands each the peers it needs by name, and owns their life (started and stopped by the app's
-lifespan). Nothing imports this module but web/ and the runner: a use case never sees the node.
+lifespan). Only web/ and demo.py import this module: a use case never sees the node.
 
     web/ -> use cases (widgets, presence, conversations, welcome) -> feed -> store / hub -> core
 

@@ -10,6 +10,7 @@ import jwt
 from frontdesk.core.model import is_valid_id
 
 ALGORITHM = "HS256"
+MAX_NAME = 200  # characters of an agent's display name (the token route checks it too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ def verify_token(token: object, secret: str, now: datetime) -> AgentClaims:
     if not (isinstance(agent, str) and isinstance(account, str)
             and is_valid_id(agent) and is_valid_id(account)):
         raise BadToken("sub and account must be ids")
-    if not isinstance(name, str) or not name or len(name) > 200 or not _is_utf8(name):
+    if not isinstance(name, str) or not name or len(name) > MAX_NAME or not _is_utf8(name):
         raise BadToken("name must be a short non-empty string")
     return AgentClaims(account=account, agent=agent, name=name)
 

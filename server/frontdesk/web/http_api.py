@@ -16,7 +16,7 @@ from frontdesk.core.errors import Invalid
 from frontdesk.core.model import is_valid_id, to_wire_time
 from frontdesk.core.protocol import MAX_TEXT
 from frontdesk.core.settings import parse_settings, settings_to_json
-from frontdesk.core.tokens import issue_token
+from frontdesk.core.tokens import MAX_NAME, issue_token
 from frontdesk.metrics import CONTENT_TYPE_LATEST
 from frontdesk.node import Node
 from frontdesk.web.auth import require_api_key
@@ -106,8 +106,8 @@ async def issue_agent_token(request: Request) -> Response:
     body = await _json_body(request)
     fields: dict[str, str] = {}
     name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        fields["name"] = "required: a non-empty string of at most 200 characters"
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        fields["name"] = f"required: a non-empty string of at most {MAX_NAME} characters"
     ttl = body.get("ttl", DEFAULT_TOKEN_TTL)
     if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 1 <= ttl <= MAX_TOKEN_TTL:
         fields["ttl"] = f"must be a number of seconds from 1 to {MAX_TOKEN_TTL}"

@@ -382,7 +382,31 @@ async function load() {
   form.hidden = false;
   notice('');
   document.body.dataset.loaded = 'true';
+  loadPicker(result.data.account);
 }
+
+/** The account's widgets (GET /api/v1/accounts/{account}/widgets), to switch between them. */
+async function loadPicker(account) {
+  if (!account) return;
+  let listed;
+  try {
+    listed = await request('GET', `${apiBase}accounts/${encodeURIComponent(account)}/widgets`);
+  } catch {
+    return;
+  }
+  if (listed.status !== 200 || !Array.isArray(listed.data)) return;
+  const picker = $('widget-picker');
+  picker.replaceChildren(...listed.data.map((item) => h('option', {
+    value: item.widget, selected: item.widget === widget,
+  }, `${item.widget} (${item.status.status})`)));
+  $('picker-row').hidden = listed.data.length < 2;
+}
+
+$('widget-picker').addEventListener('change', (event) => {
+  const url = new URL(location.href);
+  url.searchParams.set('widget', event.target.value);
+  location.assign(url.href);
+});
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();

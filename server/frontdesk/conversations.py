@@ -14,6 +14,7 @@ from typing import Any
 from frontdesk.core import frames
 from frontdesk.core.errors import ErrorCode, FrameError
 from frontdesk.core.events import Push
+from frontdesk.core.listings import conversation_item
 from frontdesk.core.model import ConversationState
 from frontdesk.feed import Feed
 from frontdesk.runtime import Runtime
@@ -24,6 +25,7 @@ from frontdesk.store.base import (
     QueueChange,
     StartResult,
 )
+from frontdesk.store.messages import ConversationPageStore
 
 
 def new_conversation_id() -> str:
@@ -31,11 +33,13 @@ def new_conversation_id() -> str:
 
 
 class Conversations:
-    def __init__(self, runtime: Runtime, conversations: ConversationStore, feed: Feed) -> None:
+    def __init__(self, runtime: Runtime, conversations: ConversationStore, feed: Feed,
+                 pages: ConversationPageStore) -> None:
         self._runtime = runtime
         self._clock = runtime.clock
         self._store = conversations
         self._feed = feed
+        self._pages = pages  # the page each conversation started on (joined frames show it)
         self._departures: dict[tuple[str, str, str], asyncio.TimerHandle] = {}
 
     def watch_departure(self, account: str, widget: str, visitor: str) -> None:
@@ -66,13 +70,28 @@ class Conversations:
         self._departures.clear()
 
     async def start(self, account: str, widget: str, visitor: str,
-                    text: str | None) -> StartResult | None:
+                    text: str | None, page: str | None = None) -> StartResult | None:
+        """`page`: the URL the visitor's widget is on (its hello), shown to the agents."""
         now = self._clock().timestamp()
         result = await self._store.start_conversation(
             account, widget, new_conversation_id(), visitor, text, now)
         if result is not None:
+            if page and not result.existing:
+                await self._pages.remember_page(account, result.conversation.id, page)
             await self._announce(result.conversation, to_agents=not result.existing)
         return result
+
+    async def _page_of(self, conversation: Conversation) -> str | None:
+        found = await self._pages.conversation_pages(conversation.account, [conversation.id])
+        return found.get(conversation.id)
+
+    async def listing(self, account: str,
+                      state: ConversationState | None) -> list[dict[str, Any]]:
+        """GET .../conversations: open (assigned) and queued ones, or those of one state."""
+        records = [c for c in await self._store.open_conversations(account)
+                   if state is None or c.state is state]
+        pages = await self._pages.conversation_pages(account, [c.id for c in records])
+        return [conversation_item(c, pages.get(c.id)) for c in records]
 
     async def close(self, conversation: str, by_account: str | None = None) -> CloseResult | None:
         """Close it; `by_account` is the closing agent's account (None: the back office)."""
@@ -101,6 +120,7 @@ class Conversations:
     async def _announce_close(self, result: CloseResult) -> None:
         if result.was_open:
             closed = result.conversation
+            await self._pages.forget_pages(closed.account, [closed.id])
             await self._feed.publish(Push(
                 closed.account, frames.conversation_closed(closed.id),
                 agents=tuple(a.id for a in closed.agents), visitor=(closed.widget, closed.visitor),
@@ -119,7 +139,7 @@ class Conversations:
 
     async def _announce(self, conversation: Conversation, *, to_agents: bool) -> None:
         """joined to its agents and visitor, or queued (with position) to the visitor."""
-        payload = state_payload(conversation)
+        payload = state_payload(conversation, await self._page_of(conversation))
         if payload is None:
             return
         agents = tuple(a.id for a in conversation.agents) if to_agents else ()
@@ -129,21 +149,26 @@ class Conversations:
 
     async def of_agent(self, account: str, agent: str) -> list[dict[str, Any]]:
         """The agent's open conversations as `conversation.joined` payloads (its welcome)."""
-        return [frames.conversation_joined(c.id, c.widget, c.visitor, c.agents)
-                for c in await self._store.open_conversations(account)
+        mine = [c for c in await self._store.open_conversations(account)
                 if c.state is ConversationState.ASSIGNED and any(a.id == agent for a in c.agents)]
+        pages = await self._pages.conversation_pages(account, [c.id for c in mine]) if mine else {}
+        return [frames.conversation_joined(c.id, c.widget, c.visitor, c.agents, c.text,
+                                           pages.get(c.id)) for c in mine]
 
     async def of_visitor(self, account: str, widget: str, visitor: str) -> dict[str, Any] | None:
         """The visitor's open conversation as joined or queued payload (its welcome)."""
         conversation = await self._store.visitor_conversation(account, widget, visitor)
-        return None if conversation is None else state_payload(conversation)
+        if conversation is None:
+            return None
+        return state_payload(conversation, await self._page_of(conversation))
 
 
-def state_payload(conversation: Conversation) -> dict[str, Any] | None:
+def state_payload(conversation: Conversation, page: str | None = None) -> dict[str, Any] | None:
     """Where a conversation stands, as the frame its visitor gets: joined or queued."""
     if conversation.state is ConversationState.ASSIGNED:
         return frames.conversation_joined(conversation.id, conversation.widget,
-                                          conversation.visitor, conversation.agents)
+                                          conversation.visitor, conversation.agents,
+                                          conversation.text, page)
     if conversation.state is ConversationState.QUEUED and conversation.position is not None:
         return frames.conversation_queued(conversation.id, conversation.position)
     return None

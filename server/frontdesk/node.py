@@ -17,6 +17,7 @@ from frontdesk.conversations import Conversations
 from frontdesk.core.errors import StoreUnavailable
 from frontdesk.feed import Feed
 from frontdesk.hub import Hub
+from frontdesk.inbox import Inbox
 from frontdesk.metrics import Metrics
 from frontdesk.presence import Presence
 from frontdesk.runtime import Clock, Runtime, StoreHealth, Tasks, system_clock
@@ -42,11 +43,14 @@ class Node:
         self.feed = Feed(store, self.hub, clock, self.metrics)
         self.widgets = Widgets(self.runtime, widgets=store, agents=store, feed=self.feed,
                                hub=self.hub)
-        self.conversations = Conversations(self.runtime, conversations=store, feed=self.feed)
+        self.conversations = Conversations(self.runtime, conversations=store, feed=self.feed,
+                                           pages=store)
+        self.inbox = Inbox(self.runtime, messages=store, widgets=store, feed=self.feed)
         self.presence = Presence(self.runtime, agents=store, feed=self.feed, hub=self.hub,
                                  widgets=self.widgets, conversations=self.conversations)
         self.welcome = Welcome(self.runtime, presence=self.presence, widgets=self.widgets,
-                               conversations=self.conversations, feed=self.feed)
+                               conversations=self.conversations, feed=self.feed,
+                               inbox=self.inbox)
         # What this process does when other processes' events arrive, or the store returns.
         self.feed.follow_graces(self.presence.arm_grace)
         self.feed.follow_widget_statuses(self.widgets.arm_from_payload)

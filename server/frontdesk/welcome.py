@@ -15,6 +15,7 @@ from frontdesk.core import frames
 from frontdesk.core.model import is_valid_id
 from frontdesk.core.tokens import AgentClaims
 from frontdesk.feed import Feed
+from frontdesk.inbox import Inbox
 from frontdesk.presence import Presence
 from frontdesk.runtime import Runtime
 from frontdesk.widgets import Widgets
@@ -36,8 +37,9 @@ class VisitorGreeting:
 
 class Welcome:
     def __init__(self, runtime: Runtime, presence: Presence, widgets: Widgets,
-                 conversations: Conversations, feed: Feed) -> None:
+                 conversations: Conversations, feed: Feed, inbox: Inbox) -> None:
         self._settings = runtime.settings
+        self._inbox = inbox
         self._presence = presence
         self._widgets = widgets
         self._conversations = conversations
@@ -52,8 +54,9 @@ class Welcome:
         widgets = await self._widgets.statuses(account, team)
         conversations = await self._conversations.of_agent(account, claims.agent)
         me = next(a for a in team.agents if a.id == claims.agent)
+        unread = await self._inbox.unread_payloads(account)
         frame = frames.agent_welcome(connection, self._settings.heartbeat, me, team.agents,
-                                     widgets, conversations)
+                                     widgets, conversations, unread)
         return AgentGreeting(frame, team.version,
                              [frames.agent_status(a) for a in team.agents] + widgets)
 
@@ -80,7 +83,7 @@ class Welcome:
         conversation = await self._conversations.of_visitor(settings.account, widget, visitor)
         status = view.to_payload()
         frame = frames.widget_welcome(connection, self._settings.heartbeat, visitor, status,
-                                      conversation)
+                                      conversation, settings.timezone)
         return VisitorGreeting(frame, settings.account, status)
 
     async def visitor_catch_up(self, account: str, widget: str,

@@ -17,7 +17,8 @@ from typing import Any
 from frontdesk.core import frames
 from frontdesk.core.errors import CloseCode, Invalid, WrongAccount
 from frontdesk.core.events import CloseWidget, Push
-from frontdesk.core.settings import WidgetSettings
+from frontdesk.core.merge_patch import merge_patch
+from frontdesk.core.settings import WidgetSettings, parse_settings, settings_to_json
 from frontdesk.core.widget_status import WidgetStatusView, compute_widget_status
 from frontdesk.feed import Feed
 from frontdesk.hub import Hub
@@ -71,6 +72,32 @@ class Widgets:
     async def get(self, widget: str) -> WidgetSettings | None:
         """The widget's stored settings, None if unknown."""
         return await self._widgets.get_widget(widget)
+
+    async def patch(self, widget: str, patch: dict[str, Any]) -> WidgetSettings | None:
+        """Merge `patch` (RFC 7396) into the stored settings and store the result like a PUT
+        (validated whole; `null` resets a field to its default). None for an unknown widget.
+        Two patches at once may both read the same settings: the later write wins."""
+        current = await self._widgets.get_widget(widget)
+        if current is None:
+            return None
+        settings = parse_settings(merge_patch(settings_to_json(current), patch))
+        await self.put(widget, settings)
+        return settings
+
+    async def listing(self, account: str) -> list[dict[str, Any]]:
+        """The account's widgets by id, each `{widget, settings, status}` where `status` is the
+        status route's body (the payload without `type`)."""
+        team = await self._agents.team(account)
+        widgets = await self._widgets.list_widgets(account)
+        now = self._clock()
+        items = []
+        for widget in sorted(widgets):
+            status = compute_widget_status(widget, widgets[widget], team.is_anyone_available,
+                                           now).to_payload()
+            del status["type"]
+            items.append({"widget": widget, "settings": settings_to_json(widgets[widget]),
+                          "status": status})
+        return items
 
     async def status(self, widget: str,
                      settings: WidgetSettings | None = None) -> WidgetStatusView | None:

@@ -141,3 +141,91 @@ def test_index_page(frontdesk: Any, new_page: Any, shoot: Any) -> None:
     for href in ("console.html", "visitor.html?widget=demo", "settings.html?widget=demo"):
         assert href in links
     shoot(page, "index")
+
+
+def test_offline_visitor_leaves_a_message_and_the_console_marks_it_read(
+    frontdesk: Any, new_page: Any, shoot: Any,
+) -> None:
+    set_demo_widget(frontdesk, manual_status="offline")
+    console = open_console(new_page(), frontdesk)
+    visitor = new_page()
+    visitor.goto(f"{frontdesk.url}/visitor.html?widget=demo")
+    visitor.wait_for_selector(f'{HOST}[data-form="leave-message"]', state="attached", timeout=10000)
+    visitor.click(f"{HOST} .launcher")
+    # Checked in the page first: nothing is sent while the fields are wrong.
+    visitor.fill(f"{HOST} #frontdesk-email", "not an email")
+    visitor.click(f"{HOST} form.leave button[type=submit]")
+    assert "email" in visitor.locator(f"{HOST} #frontdesk-email-error").inner_text()
+    assert "write a message" in visitor.locator(f"{HOST} #frontdesk-message-error").inner_text()
+    assert visitor.get_attribute(f"{HOST} #frontdesk-email", "aria-invalid") == "true"
+    shoot(visitor, "visitor-leave-message-errors")
+    visitor.fill(f"{HOST} #frontdesk-email", "ada@example.com")
+    visitor.fill(f"{HOST} #frontdesk-message", "Do you deliver to Oslo?")
+    visitor.click(f"{HOST} form.leave button[type=submit]")
+    visitor.wait_for_selector(f'{HOST}[data-message="sent"]', state="attached", timeout=3000)
+    assert "ada@example.com" in visitor.locator(f"{HOST} .sent").inner_text()
+    shoot(visitor, "visitor-leave-message-sent")
+
+    card = console.locator(".offline-message").first
+    card.wait_for(timeout=3000)
+    assert "ada@example.com" in card.inner_text() and "Do you deliver to Oslo?" in card.inner_text()
+    assert console.locator("#message-count").inner_text() == "1 unread"
+    shoot(console, "console-offline-messages")
+    status, unread = frontdesk.api("GET", "/api/v1/accounts/demo/offline-messages")
+    assert status == 200 and [m["email"] for m in unread] == ["ada@example.com"]
+    card.locator("button.mark-read").click()
+    console.wait_for_selector(".offline-message", state="detached", timeout=3000)
+    assert frontdesk.api("GET", "/api/v1/accounts/demo/offline-messages")[1] == []
+    # A console opened later shows no unread message either.
+    later = open_console(new_page(), frontdesk, "samantha", "Samantha")
+    assert later.locator(".offline-message").count() == 0
+    assert later.locator("#no-offline-messages").is_visible()
+
+
+@pytest.mark.parametrize("zone,berlin_named", [("Europe/Berlin", False),
+                                               ("America/New_York", True)])
+def test_the_banner_says_when_the_widget_is_back_in_the_visitors_time(
+    frontdesk: Any, new_page: Any, shoot: Any, zone: str, berlin_named: bool,
+) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    berlin = datetime.now(ZoneInfo("Europe/Berlin"))
+    opens = berlin + timedelta(days=3)  # open only that day, from 09:00 Berlin time
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[opens.weekday()]
+    set_demo_widget(frontdesk, mode="scheduled", timezone="Europe/Berlin",
+                    hours={day: [["09:00", "17:30"]]}, closed_dates=[])
+    page = new_page(timezone_id=zone, locale="en-GB")
+    page.goto(f"{frontdesk.url}/visitor.html?widget=demo")
+    page.wait_for_selector(f'{HOST}[data-status="offline"]', state="attached", timeout=10000)
+    page.click(f"{HOST} .launcher")
+    line = page.locator(f"{HOST} .banner .when")
+    wait_until(lambda: line.inner_text() != "", what="the 'back at' line")
+    text = line.inner_text()
+    weekday = opens.strftime("%A")  # 09:00 Berlin is the same day in New York (03:00)
+    print(zone, "->", text)
+    assert text.startswith(f"Back {weekday} at "), text
+    if berlin_named:
+        assert "3:00" in text.split("(")[0] and "(09:00 Berlin time)" in text.replace("(9:00", "(09:00")
+    else:
+        assert "9:00" in text and "Berlin" not in text
+    shoot(page, f"visitor-back-at-{zone.replace('/', '-')}")
+    set_demo_widget(frontdesk, mode="manual", hours={})
+
+
+def test_settings_page_picks_another_widget_of_the_account(frontdesk: Any, new_page: Any) -> None:
+    status, _ = frontdesk.api("PUT", "/api/v1/widgets/demo-help", {"account": "demo",
+                                                                  "manual_status": "offline"})
+    assert status == 200
+    page = new_page()
+    page.goto(f"{frontdesk.url}/settings.html?widget=demo")
+    page.evaluate("sessionStorage.setItem('frontdesk.apiKey', 'browser-test-api-key')")
+    page.reload()
+    page.wait_for_selector("#picker-row:not([hidden])", timeout=5000)
+    options = page.locator("#widget-picker option").all_inner_texts()
+    assert options == ["demo (online)", "demo-help (offline)"] or options[1] == "demo-help (offline)"
+    page.select_option("#widget-picker", "demo-help")
+    page.wait_for_url("**/settings.html?widget=demo-help")
+    page.wait_for_selector("body[data-loaded=true]")
+    assert page.locator("#widget-name").inner_text() == "demo-help"
+    frontdesk.api("DELETE", "/api/v1/widgets/demo-help")

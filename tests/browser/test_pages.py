@@ -187,11 +187,14 @@ def test_a_visitor_starts_a_conversation_and_the_console_shows_it(
     card.wait_for(timeout=3000)
     assert visitor_id[:8] in card.inner_text()
     assert "Kevin" in card.locator(".agents").inner_text()
+    assert "Roadster in size M" in card.locator(".message").inner_text()  # what the visitor asked
+    assert "/visitor.html?widget=demo" in card.locator(".page").inner_text()  # and where
     visitor.wait_for_selector(f'{HOST}[data-conversation="assigned"]', timeout=3000, state="attached")
     assert "Kevin joined the conversation" in visitor.locator(f"{HOST} .joined").inner_text()
     wait_until(lambda: console.evaluate("window.__notifications.length") >= 1, what="a desktop notification")
     note = console.evaluate("window.__notifications[0]")
-    assert note["title"] == "New conversation" and visitor_id[:8] in note["body"]
+    assert note["title"] == "New conversation" and "Roadster in size M" in note["body"]
+    assert "/visitor.html?widget=demo" in note["body"]  # the page the visitor is on
     assert console.evaluate("window.__chimes") >= 2, "the chime played"
     shoot(console, "console")
     shoot(visitor, "visitor")

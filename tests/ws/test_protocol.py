@@ -48,13 +48,15 @@ async def test_no_subprotocol_answers_in_the_hellos_encoding(server, site, encod
 
 async def test_welcome_payloads(server, api, site, encoding):
     visitor, welcome = await fd.widget(server.ws, "site", encoding, visitor="visitor-1")
-    assert set(welcome) == {"type", "session", "heartbeat", "visitor", "widget", "conversation"}
+    assert set(welcome) == {"type", "session", "heartbeat", "visitor", "widget", "conversation",
+                            "timezone"}
+    assert welcome["timezone"] == "UTC"
     assert welcome["conversation"] is None
     assert welcome["heartbeat"] == server.settings.heartbeat
     assert welcome["widget"]["type"] == "widget.status" and welcome["widget"]["widget"] == "site"
     agent, agent_welcome = await fd.agent(server.ws, agent_token("acme", "kevin"), encoding)
     assert set(agent_welcome) == {"type", "session", "heartbeat", "agent", "team", "widgets",
-                                  "conversations"}
+                                  "conversations", "offline_messages"}
     assert agent_welcome["conversations"] == []
     assert agent_welcome["team"] == [{"type": "agent.status", "agent": "kevin", "name": "Kevin",
                                       "status": "online", "connected": True, "available": True}]

@@ -33,21 +33,24 @@ def seconds(value: float) -> float | int:
 
 def agent_welcome(session: str, heartbeat: float, me: AgentState, team: Iterable[AgentState],
                   widgets: Iterable[dict[str, Any]],
-                  conversations: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Contract fields, plus `conversations`: the agent's open ones, as joined payloads."""
+                  conversations: Iterable[dict[str, Any]],
+                  offline_messages: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Contract fields (v2: `offline_messages`, the unread ones newest first), plus
+    `conversations`: the agent's open ones, as joined payloads."""
     return {
         "type": "welcome", "session": session, "heartbeat": seconds(heartbeat),
         "agent": {"id": me.id, "name": me.name, "status": me.status.value},
         "team": [agent_status(a) for a in team], "widgets": list(widgets),
-        "conversations": list(conversations),
+        "conversations": list(conversations), "offline_messages": list(offline_messages),
     }
 
 
 def widget_welcome(session: str, heartbeat: float, visitor: str, widget_status: dict[str, Any],
-                   conversation: dict[str, Any] | None) -> dict[str, Any]:
-    """Contract fields, plus `conversation`: the visitor's open one (joined or queued) or null."""
+                   conversation: dict[str, Any] | None, timezone: str = "UTC") -> dict[str, Any]:
+    """Contract fields, plus `conversation`: the visitor's open one (joined or queued) or null,
+    and `timezone`: the business's IANA zone (the page says "Back Monday at 9:00" with it)."""
     return {"type": "welcome", "session": session, "heartbeat": seconds(heartbeat), "visitor": visitor,
-            "widget": widget_status, "conversation": conversation}
+            "widget": widget_status, "conversation": conversation, "timezone": timezone}
 
 
 def pong() -> dict[str, Any]:
@@ -59,9 +62,12 @@ def error(code: ErrorCode, message: str) -> dict[str, Any]:
 
 
 def conversation_joined(conversation: str, widget: str, visitor: str,
-                        agents: Iterable[AgentRef]) -> dict[str, Any]:
+                        agents: Iterable[AgentRef], text: str | None = None,
+                        page: str | None = None) -> dict[str, Any]:
+    """To its agents and its visitor, the same frame (v2: the first text and the page)."""
     return {"type": "conversation.joined", "conversation": conversation, "widget": widget,
-            "visitor": visitor, "agents": [a.to_wire() for a in agents]}
+            "visitor": visitor, "agents": [a.to_wire() for a in agents],
+            "text": text, "page": page}
 
 
 def conversation_queued(conversation: str, position: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from frontdesk.core.errors import ErrorCode, FrameError
 from frontdesk.core.model import AgentStatus, is_valid_id
 
 MAX_TEXT = 4000
+MAX_PAGE = 2000  # characters of the widget hello's `page` (contract v2)
 
 
 class FrameRate:
@@ -59,7 +60,14 @@ class Ping:
     pass
 
 
-AGENT_TYPES = {"ping", "status", "conversation.close"}
+@dataclass(frozen=True, slots=True)
+class MarkMessageRead:
+    """Beyond the contract: the console marks an offline message read over its socket."""
+
+    message: str
+
+
+AGENT_TYPES = {"ping", "status", "conversation.close", "offline_message.read"}
 WIDGET_TYPES = {"ping", "conversation.start"}
 
 
@@ -73,7 +81,17 @@ def parse_visitor(frame: dict[str, Any]) -> str | None:
     return visitor
 
 
-def parse_agent_command(frame: dict[str, Any]) -> Ping | SetStatus | CloseConversation:
+def parse_page(frame: dict[str, Any]) -> str | None:
+    """A widget hello's `page` (the URL the widget is on), or None when it has none."""
+    if "page" not in frame:
+        return None
+    page = frame["page"]
+    if not isinstance(page, str) or len(page) > MAX_PAGE:
+        raise FrameError(ErrorCode.BAD_FIELD, f"page must be a string of at most {MAX_PAGE} characters")
+    return page or None
+
+
+def parse_agent_command(frame: dict[str, Any]) -> Ping | SetStatus | CloseConversation | MarkMessageRead:
     kind = frame["type"]
     if kind == "ping":
         return Ping()
@@ -87,6 +105,11 @@ def parse_agent_command(frame: dict[str, Any]) -> Ping | SetStatus | CloseConver
         if not isinstance(conversation, str) or not is_valid_id(conversation):
             raise FrameError(ErrorCode.BAD_FIELD, "conversation must be a conversation id")
         return CloseConversation(conversation)
+    if kind == "offline_message.read":
+        message = frame.get("message")
+        if not is_valid_id(message):
+            raise FrameError(ErrorCode.BAD_FIELD, "message must be a message id")
+        return MarkMessageRead(str(message))
     if kind == "hello":
         raise FrameError(ErrorCode.FORBIDDEN, "hello was already received")
     if kind in WIDGET_TYPES:

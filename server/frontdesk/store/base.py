@@ -19,6 +19,7 @@ from typing import Protocol
 from frontdesk.core.events import Event, Push
 from frontdesk.core.model import AgentRef, AgentState, AgentStatus, ConversationState
 from frontdesk.core.settings import WidgetSettings
+from frontdesk.store.messages import ConversationPageStore, OfflineMessageStore
 
 EventHandler = Callable[[Event], None]
 
@@ -225,5 +226,6 @@ class ConversationStore(Protocol):
         """Assigned and queued conversations of the account (queue order for the queued)."""
 
 
-class Store(BusStore, WidgetStore, PresenceStore, ConversationStore, Protocol):
+class Store(BusStore, WidgetStore, PresenceStore, ConversationStore, OfflineMessageStore,
+            ConversationPageStore, Protocol):
     """Every concern: what memory.py and redis.py implement."""

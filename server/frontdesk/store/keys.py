@@ -175,3 +175,39 @@ class AccountKeys:
 def visitor_field(widget: str, visitor: str) -> str:
     """Field of AccountKeys.visitors and .visitor_sockets (ids contain no space)."""
     return f"{widget} {visitor}"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageKeys:
+    """One account's offline messages and conversation pages (store/redis_messages.py), in the
+    account's slot like AccountKeys."""
+
+    account: str
+
+    def _key(self, name: str) -> str:
+        return f"{NAMESPACE}:{{{self.account}}}:{name}"
+
+    @property
+    def offline(self) -> str:
+        """Hash: message id -> JSON {id, widget, visitor, email, text, created}."""
+        return self._key("offline:messages")
+
+    @property
+    def offline_order(self) -> str:
+        """Zset: message id -> created (epoch s)."""
+        return self._key("offline:order")
+
+    @property
+    def offline_unread(self) -> str:
+        """Set: ids of the unread messages."""
+        return self._key("offline:unread")
+
+    def offline_rate(self, bucket: str) -> str:
+        """Zset: message id -> time of its hit, one per rate-limit bucket
+        ("v:<widget>:<visitor>", "a:<widget>:<client address>"); expires after its window."""
+        return self._key(f"offline:rate:{bucket}")
+
+    @property
+    def pages(self) -> str:
+        """Hash: conversation id -> the page its visitor started it on."""
+        return self._key("pages")

@@ -30,6 +30,7 @@ from frontdesk.store.base import (
     StartResult,
     Team,
 )
+from frontdesk.store.memory_messages import MemoryMessages
 
 
 @dataclass(slots=True)
@@ -51,8 +52,9 @@ class _Account:
     assignments: int = 0  # orders "assigned longest ago" without trusting clocks
 
 
-class MemoryStore:
+class MemoryStore(MemoryMessages):
     def __init__(self) -> None:
+        MemoryMessages.__init__(self)
         self._on_event: EventHandler | None = None
         self._accounts: dict[str, _Account] = {}
         self._widgets: dict[str, WidgetSettings] = {}

@@ -46,7 +46,8 @@ _ROUTING_SCRIPTS = frozenset({"start_conversation", "close_conversation", "assig
                               "get_conversation", "open_conversations", "abandon_queued"})
 _SCRIPTS = ("put_widget", "delete_widget", "release_claim", "see_agent", "set_agent_status",
             "team", "add_connection", "end_connection", "sweep", "sweep_node", "bury_nodes",
-            "publish_if_changed", "visitor_disconnected", *sorted(_ROUTING_SCRIPTS))
+            "publish_if_changed", "visitor_disconnected", "offline_message",
+            *sorted(_ROUTING_SCRIPTS))
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -20,6 +20,8 @@ from frontdesk.store import open_store
 from frontdesk.store.base import Store
 from frontdesk.web.errors import EXCEPTION_HANDLERS
 from frontdesk.web.http_api import ROUTES
+from frontdesk.web.inbox_api import ROUTES as INBOX_ROUTES
+from frontdesk.web.lists_api import ROUTES as LIST_ROUTES
 from frontdesk.web.session import agent_endpoint, widget_endpoint
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
@@ -66,6 +68,8 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
 
     routes = [
         *ROUTES,
+        *INBOX_ROUTES,
+        *LIST_ROUTES,
         WebSocketRoute("/ws/agent", agent_endpoint),
         WebSocketRoute("/ws/widget/{widget}", widget_endpoint),
     ]

@@ -21,15 +21,18 @@ from frontdesk.core.model import ClientKind, is_valid_id
 from frontdesk.core.protocol import (
     CloseConversation,
     FrameRate,
+    MarkMessageRead,
     Ping,
     SetStatus,
     StartConversation,
     parse_agent_command,
+    parse_page,
     parse_visitor,
     parse_widget_command,
 )
 from frontdesk.core.settings import WidgetSettings, parse_origin
 from frontdesk.core.tokens import AgentClaims, BadToken, verify_token
+from frontdesk.inbox import UnknownMessage
 from frontdesk.node import Node
 from frontdesk.web.protocol import SCOPE_KEY, FrontdeskWebSocketProtocol
 from frontdesk.welcome import AgentGreeting
@@ -234,9 +237,14 @@ async def _forget_connection(node: Node, claims: AgentClaims, connection: str) -
 async def _agent_loop(session: Session, claims: AgentClaims) -> None:
     node = session.node
 
-    async def handle(command: SetStatus | CloseConversation) -> None:
+    async def handle(command: SetStatus | CloseConversation | MarkMessageRead) -> None:
         if isinstance(command, SetStatus):
             await node.presence.set_status(claims.account, claims.agent, command.status)
+        elif isinstance(command, MarkMessageRead):
+            try:
+                await node.inbox.mark_read(claims.account, command.message)
+            except UnknownMessage:
+                raise FrameError(ErrorCode.BAD_FIELD, "unknown message") from None
         else:
             await node.conversations.close(command.conversation, by_account=claims.account)
 
@@ -271,12 +279,12 @@ async def widget_endpoint(websocket: WebSocket) -> None:
     greeted = await _greet_visitor(session, widget, deadline)
     if greeted is None:
         return
-    account, visitor, welcome = greeted
+    account, visitor, welcome, page = greeted
     try:
         for payload in await node.welcome.visitor_catch_up(account, widget, welcome):
             session.send(payload)
         del welcome, greeted  # an idle socket keeps no copy of what it was sent
-        await _widget_loop(session, account, widget, visitor)
+        await _widget_loop(session, account, widget, visitor, page)
     except Exception:
         log.exception("widget session failed")
         session.close(CloseCode.INTERNAL_ERROR, "internal error")
@@ -290,19 +298,21 @@ async def widget_endpoint(websocket: WebSocket) -> None:
 
 
 async def _greet_visitor(session: Session, widget: str,
-                         deadline: float) -> tuple[str, str, dict[str, Any]] | None:
-    """Hello to welcome, then join the hub: (account, visitor, the status sent) or None.
+                         deadline: float) -> tuple[str, str, dict[str, Any], str | None] | None:
+    """Hello to welcome, then join the hub: (account, visitor, the status sent, the page the
+    hello named) or None.
 
     Its own function so that what the greeting needed is freed when it returns.
     """
     node = session.node
-    while True:  # a malformed visitor id gets bad_field; the socket waits for a good hello
+    while True:  # a malformed visitor id or page gets bad_field; the socket waits for a good hello
         try:
             hello = await session.receive_hello(deadline)
         except Closed:
             return None
         try:
             visitor = parse_visitor(hello) or secrets.token_urlsafe(16)
+            page = parse_page(hello)
             break
         except FrameError as exc:
             session.send_error(exc)
@@ -317,13 +327,14 @@ async def _greet_visitor(session: Session, widget: str,
         return None
     session.send(greeting.frame)
     node.hub.add_widget(session.sock, greeting.account, widget, visitor)
-    return greeting.account, visitor, greeting.status
+    return greeting.account, visitor, greeting.status, page
 
 
-async def _widget_loop(session: Session, account: str, widget: str, visitor: str) -> None:
+async def _widget_loop(session: Session, account: str, widget: str, visitor: str,
+                       page: str | None) -> None:
     node = session.node
 
     async def handle(command: StartConversation) -> None:
-        await node.conversations.start(account, widget, visitor, command.text)
+        await node.conversations.start(account, widget, visitor, command.text, page)
 
     await session.serve(parse_widget_command, handle)

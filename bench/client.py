@@ -342,6 +342,7 @@ class Fleet:
         self.bytes = 0
         self.closes = 0
         self.dead = 0
+        self.mark_times: list[float] = []
         self.partial: dict[int, bytes] = {}
         top = 0
         for conn in conns:
@@ -361,7 +362,16 @@ class Fleet:
     def close(self) -> None:
         self.epoll.close()
 
-    def wait(self, target: int, timeout: float) -> float:
+    def wait(self, target: int, timeout: float, marks: list[int] | None = None) -> float:
+        """Until `frames` reaches target; `marks` (ascending frame counts) get their times.
+
+        `self.mark_times[i]` is the perf_counter() of the read that reached marks[i]: the
+        receipt times of the frames, to percentiles of the push.
+        """
+        marks = [m for m in (marks or ()) if m > self.frames] + [1 << 62]
+        times = self.mark_times = []
+        mi = 0
+        nxt = marks[0]
         poll = self.epoll.poll
         readv = os.readv
         bufs = [READ_VIEW]
@@ -393,8 +403,20 @@ class Fleet:
                         length = buf[1] & 0x7F
                         if length < 126 and n == 2 + length and buf[0] & 0x0F != OP_CLOSE:
                             frames += 1
+                            if frames >= nxt:
+                                now = time.perf_counter()
+                                while frames >= nxt:
+                                    times.append(now)
+                                    mi += 1
+                                    nxt = marks[mi]
                             continue
                     frames += self._slow(fd, n)
+                    if frames >= nxt:
+                        now = time.perf_counter()
+                        while frames >= nxt:
+                            times.append(now)
+                            mi += 1
+                            nxt = marks[mi]
             return time.perf_counter()
         finally:
             self.frames = frames

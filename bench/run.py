@@ -35,20 +35,28 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import worker  # noqa: E402
+from report import render, summarize  # noqa: E402
 from scenarios import frontdesk_push as fd  # noqa: E402
-from targets import TARGETS, Target  # noqa: E402
+from targets import CLIENT_CORE, SERVER_CORE, TARGETS, Target  # noqa: E402
 
 RESULTS = BENCH / "results"
 NOFILE = 65536
-SERVER_CORE, CLIENT_CORE = 0, 1
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-ALL_SERVERS = ("frontdesk", "websockets", "starlette", "node")
+ALL_SERVERS = ("floor", "frontdesk", "frontdesk-asyncio", "frontdesk-redis", "frontdesk-redis2",
+               "websockets", "starlette", "node")
+DEFAULT_SERVERS = ("floor", "frontdesk", "frontdesk-redis", "frontdesk-redis2", "websockets",
+                   "starlette", "node")
 LABELS = {
+    "floor": "floor (uvloop, hand-made, 1 write/socket)",
     "frontdesk": "frontdesk (push)",
+    "frontdesk-asyncio": "frontdesk, stdlib asyncio loop",
+    "frontdesk-redis": "frontdesk, REDIS_URL",
+    "frontdesk-redis2": "frontdesk, REDIS_URL, cause on a 2nd node",
     "websockets": "bare websockets broadcast",
     "starlette": "starlette await send",
     "node": "node ws",
 }
+IDLE_REDIS_WINDOW = 5.0  # seconds of INFO commandstats deltas with N idle sockets
 KEEPALIVE_EVERY = 40.0  # seconds; Frontdesk closes sockets silent for 120 s
 
 
@@ -75,16 +83,18 @@ def log(message: str) -> None:
 class ServerProcess:
     """One server under test: started pinned to the server core, stopped by its PID."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_path: Path,
+                 port: int = 0, core: int = SERVER_CORE) -> None:
         self.name = name
-        self.port = free_port()
+        self.core = core
+        self.port = port or free_port()
         self.argv = [a.replace("{port}", str(self.port)) for a in argv]
         self.env = env
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, pin: bool) -> None:
-        prefix = ["taskset", "-c", str(SERVER_CORE)] if pin else []
+        prefix = ["taskset", "-c", str(self.core)] if pin else []
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         out = open(self.log_path, "wb")
         self.proc = subprocess.Popen(prefix + self.argv, env=self.env, stdout=out,
@@ -183,6 +193,12 @@ class Sample:
     rss_after_kib: int = 0
     kib_per_socket: float = 0.0
     connect_s: float = 0.0
+    connects_per_s: float = 0.0
+    redis_cmds_per_s: float = 0.0
+    latency_ms: list[float] = field(default_factory=list)  # each 1 % of each push's frames
+    lat_p50_ms: float = 0.0
+    lat_p99_ms: float = 0.0
+    first_ms: float = 0.0
     frame_bytes: float = 0.0
     seq_frames_per_s: float = 0.0
     push_ms: list[float] = field(default_factory=list)
@@ -200,6 +216,7 @@ class Sample:
 
     def add_push(self, r: dict[str, Any]) -> None:
         self.push_ms.append(r["s"] * 1000)
+        self.latency_ms.extend(r["latency_ms"])
         for key in ("s", "server_cpu", "server_wait", "server_user", "server_sys", "client_cpu",
                     "frames", "bytes"):
             self._sum[key] = self._sum.get(key, 0.0) + r[key]
@@ -211,6 +228,9 @@ class Sample:
         self.seq_frames_per_s = n * len(self.push_ms) / t["s"]
         self.push_median_ms = statistics.median(self.push_ms)
         self.push_median_frames_per_s = n / (self.push_median_ms / 1000)
+        self.lat_p50_ms = percentile(self.latency_ms, 50)
+        self.lat_p99_ms = percentile(self.latency_ms, 99)
+        self.first_ms = statistics.median(self.latency_ms[0::100]) if self.latency_ms else 0.0
         self.frame_bytes = t["bytes"] / max(1, t["frames"])
         self.server_cpu_pct = 100 * t["server_cpu"] / t["s"]
         self.server_wait_pct = 100 * t["server_wait"] / t["s"]
@@ -223,18 +243,45 @@ class Sample:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
 
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of values; 0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * p // 100) - 1))]
+
+
+def redis_calls(port: int) -> int:
+    """Commands redis-server has run so far (INFO commandstats), less the INFO calls."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+    try:
+        stats = client.info("commandstats")
+    finally:
+        client.close()
+    return sum(int(v["calls"]) for k, v in stats.items() if k != "cmdstat_info")
+
+
 class Remote:
     """One server under test, up with its N sockets held by its own client worker."""
 
     def __init__(self, target: Target, opts: Options) -> None:
         self.target = target
         self.name = target.name
+        target.ports = {name: free_port() for name in target.sidecar_names}
+        self.sidecars = [
+            (car, ServerProcess(f"{target.name}-{car.name}", car.argv, car.env,
+                                RESULTS / "logs" / f"{opts.run_id}-{target.name}-{car.name}.log",
+                                port=target.ports[car.name], core=car.core))
+            for car in target.sidecars()]
         self.server = ServerProcess(target.name, target.argv(), target.env(),
                                     RESULTS / "logs" / f"{opts.run_id}-{target.name}.log")
         self.pipe: Connection | None = None
         self.proc: multiprocessing.process.BaseProcess | None = None
         self.rss_before_kib = self.rss_after_kib = 0
         self.connect_s = 0.0
+        self.redis_cmds_per_s = 0.0
         self.last_keepalive = time.monotonic()
         self.error = ""
 
@@ -250,6 +297,9 @@ class Remote:
 
     def set_up(self, opts: Options) -> None:
         try:
+            for car, process in self.sidecars:
+                process.start(opts.pin)
+                process.wait_listening(health_path=car.health_path)
             self.server.start(opts.pin)
             self.server.wait_listening(health_path=self.target.health_path)
             ctx = multiprocessing.get_context("fork")
@@ -265,6 +315,11 @@ class Remote:
             self.last_keepalive = time.monotonic()
             time.sleep(opts.settle)
             self.rss_after_kib = self.server.rss_kib()
+            if self.target.redis_sidecar:  # what N idle sockets cost Redis
+                port = self.target.ports[self.target.redis_sidecar]
+                calls0, t0 = redis_calls(port), time.monotonic()
+                time.sleep(IDLE_REDIS_WINDOW)
+                self.redis_cmds_per_s = (redis_calls(port) - calls0) / (time.monotonic() - t0)
             for _ in range(opts.warmup):  # not recorded
                 self.call("push")
         except Exception as exc:
@@ -287,6 +342,8 @@ class Remote:
                 self.proc.kill()
                 self.proc.join(5)
         self.server.stop()
+        for _, process in reversed(self.sidecars):
+            process.stop()
 
 
 def run_rounds(remotes: list[Remote], opts: Options) -> list[Sample]:
@@ -301,7 +358,9 @@ def run_rounds(remotes: list[Remote], opts: Options) -> list[Sample]:
         for r in order:
             current[r.name] = sm = Sample(r.name, rnd, connect_s=r.connect_s,
                                           rss_before_kib=r.rss_before_kib,
-                                          rss_after_kib=r.rss_after_kib)
+                                          rss_after_kib=r.rss_after_kib,
+                                          redis_cmds_per_s=r.redis_cmds_per_s)
+            sm.connects_per_s = n / r.connect_s if r.connect_s else 0.0
             sm.kib_per_socket = (r.rss_after_kib - r.rss_before_kib) / n
         profiler = None
         if opts.profile and rnd == 1:
@@ -349,8 +408,8 @@ def run_rounds(remotes: list[Remote], opts: Options) -> list[Sample]:
                 pass
             samples.append(sm)
             if sm.ok:
-                log(f"  {r.name:<10} seq {sm.seq_frames_per_s:>9,.0f} fr/s  push p50 "
-                    f"{sm.push_median_ms:6.1f} ms  burst {sm.burst_frames_per_s:>9,.0f} fr/s  "
+                log(f"  {r.name:<16} seq {sm.seq_frames_per_s:>9,.0f} fr/s  push p50 "
+                    f"{sm.push_median_ms:6.1f} ms  p99 {sm.lat_p99_ms:6.1f} ms  burst {sm.burst_frames_per_s:>9,.0f} fr/s  "
                     f"{sm.frames_per_server_cpu_s:>9,.0f} fr/CPU-s  srv CPU "
                     f"{sm.server_cpu_pct:3.0f}% wait {sm.server_wait_pct:3.0f}%  "
                     f"client CPU {sm.client_cpu_pct:3.0f}%")
@@ -379,105 +438,6 @@ def stop_profiler(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(5)
 
 
-# --- summary -------------------------------------------------------------------------------------
-METRICS = [
-    ("seq_frames_per_s", "seq fr/s", "{:,.0f}"),
-    ("push_median_frames_per_s", "push p50 fr/s", "{:,.0f}"),
-    ("push_median_ms", "push p50 ms", "{:.1f}"),
-    ("burst_frames_per_s", "burst fr/s", "{:,.0f}"),
-    ("frames_per_server_cpu_s", "fr/CPU-s", "{:,.0f}"),
-    ("burst_frames_per_server_cpu_s", "burst fr/CPU-s", "{:,.0f}"),
-    ("server_cpu_pct", "srv CPU%", "{:.0f}"),
-    ("server_wait_pct", "srv wait%", "{:.0f}"),
-    ("server_kernel_pct", "srv sys/CPU%", "{:.0f}"),
-    ("client_cpu_pct", "cli CPU%", "{:.0f}"),
-    ("kib_per_socket", "KiB/sock", "{:.1f}"),
-    ("frame_bytes", "frame B", "{:.0f}"),
-    ("connect_s", "connect s", "{:.1f}"),
-]
-RATIO_METRICS = ["seq_frames_per_s", "push_median_frames_per_s", "burst_frames_per_s",
-                 "frames_per_server_cpu_s", "burst_frames_per_server_cpu_s"]
-
-
-def summarize(samples: list[Sample], servers: list[str]) -> dict[str, Any]:
-    """Medians over rounds per server; Frontdesk's ratio to each baseline, two ways."""
-    summary: dict[str, Any] = {"servers": {}, "ratios": {}}
-    for name in servers:
-        good = [s for s in samples if s.server == name and s.ok]
-        summary["servers"][name] = None if not good else {
-            key: statistics.median(getattr(s, key) for s in good) for key, _, _ in METRICS
-        } | {"rounds_ok": len(good)}
-    fd_row = summary["servers"].get("frontdesk")
-    for name in servers:
-        base = summary["servers"].get(name)
-        if name == "frontdesk" or base is None or fd_row is None:
-            continue
-        ratios: dict[str, float | None] = {
-            m: fd_row[m] / base[m] if base[m] else None for m in RATIO_METRICS}
-        for m in RATIO_METRICS:  # and the median of per-round ratios (pairs measured together)
-            per_round = []
-            for rnd in sorted({s.round for s in samples}):
-                a = [getattr(s, m) for s in samples
-                     if s.server == "frontdesk" and s.round == rnd and s.ok]
-                b = [getattr(s, m) for s in samples if s.server == name and s.round == rnd and s.ok]
-                if a and b and b[0]:
-                    per_round.append(a[0] / b[0])
-            ratios[f"{m}_per_round"] = statistics.median(per_round) if per_round else None
-        summary["ratios"][name] = ratios
-    return summary
-
-
-RATIO_COLUMNS = [
-    ("seq_frames_per_s", "seq fr/s"),
-    ("push_median_frames_per_s", "push p50"),
-    ("burst_frames_per_s", "burst fr/s"),
-    ("frames_per_server_cpu_s", "fr/CPU-s"),
-    ("burst_frames_per_server_cpu_s", "burst fr/CPU-s"),
-]
-
-
-def table_rows(summary: dict[str, Any]) -> tuple[list[list[str]], list[list[str]]]:
-    """(server rows, ratio rows), each with a header row first."""
-    rows = [["server"] + [title for _, title, _ in METRICS]]
-    for name, row in summary["servers"].items():
-        rows.append([LABELS[name]] + [fmt.format(row[key]) if row else "failed"
-                                      for key, _, fmt in METRICS])
-    ratios = [["Frontdesk / baseline"] + [title for _, title in RATIO_COLUMNS]]
-
-    def f(v: float | None) -> str:
-        return "-" if v is None else f"{v:.2f}"
-
-    for name, r in summary["ratios"].items():
-        ratios.append([f"vs {LABELS[name]}"] + [
-            f"{f(r[key])} ({f(r[key + '_per_round'])})" for key, _ in RATIO_COLUMNS])
-    return rows, ratios
-
-
-def render(summary: dict[str, Any], opts: Options, markdown: bool = False) -> str:
-    rows, ratios = table_rows(summary)
-    out: list[str] = []
-    for table in (rows, ratios):
-        if len(table) < 2:
-            continue
-        if markdown:
-            out.append("| " + " | ".join(table[0]) + " |")
-            out.append("|" + "|".join(["---"] + ["---:"] * (len(table[0]) - 1)) + "|")
-            out.extend("| " + " | ".join(r) + " |" for r in table[1:])
-        else:
-            widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
-            for r in table:
-                out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                     for i, (c, w) in enumerate(zip(r, widths, strict=True))))
-        out.append("")
-    out.append("Ratios: ratio of the medians (median of the per-round ratios); "
-               ">1 means Frontdesk is faster.")
-    out.append(f"N={opts.sockets} sockets, K={opts.pushes} pushes per round, {opts.rounds} "
-               "round(s), medians over rounds; " +
-               (f"servers on core {SERVER_CORE}, clients on core {CLIENT_CORE}." if opts.pin
-                else "not pinned."))
-    return "\n".join(out)
-
-
 # --- main -------------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> Options:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -486,7 +446,7 @@ def parse_args(argv: list[str] | None) -> Options:
     p.add_argument("--rounds", type=int, default=3, help="rounds; servers interleaved (3)")
     p.add_argument("--warmup", type=int, default=3, help="unrecorded pushes first (3)")
     p.add_argument("--batch", type=int, default=500, help="sockets connected at a time (500)")
-    p.add_argument("--only", default=",".join(ALL_SERVERS),
+    p.add_argument("--only", default=",".join(DEFAULT_SERVERS),
                    help=f"comma-separated subset of {','.join(ALL_SERVERS)}")
     p.add_argument("--no-burst", action="store_true", help="skip the burst block")
     p.add_argument("--no-pin", action="store_true", help="do not pin to cores (machines with 1 core)")
@@ -508,9 +468,18 @@ def parse_args(argv: list[str] | None) -> Options:
                    profile=a.profile, only=only)
 
 
+def footer(opts: Options) -> str:
+    return (f"N={opts.sockets} sockets, K={opts.pushes} pushes per round, {opts.rounds} "
+            "round(s), medians over rounds; " +
+            (f"servers on core {SERVER_CORE}, clients on core {CLIENT_CORE} (redis-server on "
+             f"core {SERVER_CORE}, a 2nd node on core {CLIENT_CORE})." if opts.pin
+             else "not pinned."))
+
+
 def run(opts: Options) -> tuple[list[Sample], dict[str, Any]]:
     messages = fd.pushed_messages()
-    targets = [TARGETS[name](messages) for name in opts.only]
+    welcome = fd.welcome_message()
+    targets = [TARGETS[name](messages, welcome) for name in opts.only]
     targets.sort(key=lambda t: t.needs_keepalive)  # Frontdesk's idle sockets time out: last
     remotes: list[Remote] = []
     try:
@@ -546,9 +515,10 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     started = time.time()
     samples, summary = run(opts)
-    table = render(summary, opts)
+    table = render(summary, LABELS, footer(opts))
     print(table)
-    (RESULTS / f"fanout-{opts.run_id}.md").write_text(render(summary, opts, markdown=True) + "\n")
+    (RESULTS / f"fanout-{opts.run_id}.md").write_text(
+        render(summary, LABELS, footer(opts), markdown=True) + "\n")
     out = RESULTS / f"fanout-{opts.run_id}.json"
     out.write_text(json.dumps({
         "run_id": opts.run_id, "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),

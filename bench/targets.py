@@ -13,6 +13,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from client import Conn, Tally, client_frame, open_socket, wait_frames
@@ -22,6 +23,18 @@ BENCH = Path(__file__).resolve().parent
 GO = client_frame(b"go")
 COUNT_QUERY = client_frame(b"count")
 PING = client_frame(b'{"type":"ping"}')
+SERVER_CORE, CLIENT_CORE = 0, 1
+
+
+@dataclass
+class Sidecar:
+    """A process a target needs besides the server under test (redis-server, a 2nd node)."""
+
+    name: str
+    argv: list[str]  # "{port}" is replaced by its port
+    env: dict[str, str]
+    core: int
+    health_path: str | None = None
 
 
 class Target:
@@ -30,10 +43,15 @@ class Target:
     name = ""
     health_path: str | None = None
     needs_keepalive = False
+    sidecar_names: tuple[str, ...] = ()  # ports are chosen for these before argv()/env()
+    redis_sidecar: str | None = None  # which sidecar is a redis-server (commands/s measured)
 
-    def __init__(self, messages: list[str]) -> None:
+    def __init__(self, messages: list[str], welcome: str = '{"type":"welcome"}') -> None:
         self.messages = messages
+        self.welcome = welcome
+        self.hello = client_frame(fd.widget_hello())
         self.port = 0  # set once the server listens
+        self.ports: dict[str, int] = {}  # sidecars' ports, by name
         self.control: Conn | None = None
         self.turn = 0
 
@@ -43,14 +61,19 @@ class Target:
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env["BENCH_MESSAGES"] = json.dumps(self.messages)
+        env["BENCH_WELCOME"] = self.welcome
         return env
+
+    def sidecars(self) -> list[Sidecar]:
+        return []
 
     async def prepare(self, tally: Tally) -> None:
         """After the server listens, before the listeners connect: open the control socket."""
         self.control = await open_socket(tally, self.port, "/", count=False)
 
     async def open_listener(self, tally: Tally) -> Conn:
-        return await open_socket(tally, self.port, "/")
+        """Connect, upgrade, hello, welcome: the same steps as a Frontdesk widget."""
+        return await open_socket(tally, self.port, "/", hello=self.hello, expect_frames=1)
 
     async def wait_registered(self, n: int, timeout: float = 30.0) -> None:
         """Until the server counts n listeners (the 101 may go out before it registers one)."""
@@ -82,25 +105,49 @@ class Target:
 
 
 class FrontdeskTarget(Target):
+    """`frontdesk serve` with the in-process store."""
+
     name = "frontdesk"
     health_path = "/healthz"
     needs_keepalive = True
+    loop = ""  # FRONTDESK_EVENT_LOOP; "" = the server's default
 
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__(messages)
+    def __init__(self, messages: list[str], welcome: str = "") -> None:
+        super().__init__(messages, welcome)
         self._env, self.secret, self.api_key = fd.make_env(dict(os.environ))
-        self.hello = client_frame(fd.widget_hello())
 
     def argv(self) -> list[str]:
         return fd.command(0)[:-1] + ["{port}"]
 
     def env(self) -> dict[str, str]:
-        return dict(self._env)
+        env = dict(self._env)
+        if self.loop:
+            env["FRONTDESK_EVENT_LOOP"] = self.loop
+        if "redis" in self.ports:
+            env["REDIS_URL"] = f"redis://127.0.0.1:{self.ports['redis']}/0"
+        return env
+
+    @property
+    def trigger_port(self) -> int:
+        """Where the agent (the cause of every push) connects."""
+        return self.ports.get("trigger", self.port)
+
+    def sidecars(self) -> list[Sidecar]:
+        cars = []
+        if "redis" in self.sidecar_names:  # on the server's core, as the issue measures it
+            cars.append(Sidecar("redis", [
+                shutil.which("redis-server") or "redis-server", "--port", "{port}",
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--maxclients", "1000"], dict(os.environ), SERVER_CORE))
+        if "trigger" in self.sidecar_names:  # a second node: the cause is on another process
+            cars.append(Sidecar("trigger", fd.command(0)[:-1] + ["{port}"], self.env(),
+                                CLIENT_CORE, self.health_path))
+        return cars
 
     async def prepare(self, tally: Tally) -> None:
         fd.create_widget(self.port, self.api_key)
         self.control = await open_socket(
-            tally, self.port, "/ws/agent", subprotocol=fd.SUBPROTOCOL,
+            tally, self.trigger_port, "/ws/agent", subprotocol=fd.SUBPROTOCOL,
             hello=client_frame(fd.agent_hello(self.secret)), expect_frames=1, count=False)
 
     async def open_listener(self, tally: Tally) -> Conn:
@@ -120,6 +167,35 @@ class FrontdeskTarget(Target):
         frames = [client_frame(fd.status_frame(self.turn + i)) for i in range(k)]
         self.control.send(b"".join(frames))
         self.turn += k
+
+
+class FrontdeskRedisTarget(FrontdeskTarget):
+    """`frontdesk serve` with REDIS_URL; redis-server pinned to the server's core."""
+
+    name = "frontdesk-redis"
+    sidecar_names = ("redis",)
+    redis_sidecar = "redis"
+
+
+class FrontdeskRedis2Target(FrontdeskRedisTarget):
+    """As frontdesk-redis, but the agent is on a second node: every push crosses Redis."""
+
+    name = "frontdesk-redis2"
+    sidecar_names = ("redis", "trigger")
+
+
+class FrontdeskAsyncioTarget(FrontdeskTarget):
+    """`frontdesk serve` on the standard library's asyncio loop (to compare with uvloop)."""
+
+    name = "frontdesk-asyncio"
+    loop = "asyncio"
+
+
+class FloorTarget(Target):
+    name = "floor"
+
+    def argv(self) -> list[str]:
+        return [sys.executable, str(BENCH / "scenarios" / "floor.py"), "{port}"]
 
 
 class WebsocketsTarget(Target):
@@ -143,7 +219,8 @@ class NodeTarget(Target):
         return [shutil.which("node") or "node", str(BENCH / "node" / "broadcast.mjs"), "{port}"]
 
 
-TARGETS: dict[str, Callable[[list[str]], Target]] = {
-    "frontdesk": FrontdeskTarget, "websockets": WebsocketsTarget,
-    "starlette": StarletteTarget, "node": NodeTarget,
+TARGETS: dict[str, Callable[[list[str], str], Target]] = {
+    "floor": FloorTarget, "frontdesk": FrontdeskTarget, "frontdesk-asyncio": FrontdeskAsyncioTarget,
+    "frontdesk-redis": FrontdeskRedisTarget, "frontdesk-redis2": FrontdeskRedis2Target,
+    "websockets": WebsocketsTarget, "starlette": StarletteTarget, "node": NodeTarget,
 }

@@ -68,16 +68,18 @@ class Worker:
         frames0, bytes0 = fleet.frames, fleet.bytes
         (user0, sys0), (cpu0, wait0) = user_sys_seconds(self.pid), sched_seconds(self.pid)
         client0 = time.process_time()
+        marks = [frames0 + -(-n * k // 100) for k in range(1, 101)]  # each 1 % of the frames
         t = time.perf_counter()
         self.target.trigger()
-        done = fleet.wait(frames0 + n, PUSH_TIMEOUT)
+        done = fleet.wait(frames0 + n, PUSH_TIMEOUT, marks)
         client = time.process_time() - client0
+        latencies = [round((m - t) * 1000, 3) for m in fleet.mark_times]
         cpu1, wait1 = sched_seconds(self.pid)
         user1, sys1 = user_sys_seconds(self.pid)
         return {"s": done - t, "server_cpu": cpu1 - cpu0, "server_wait": wait1 - wait0,
                 "server_user": user1 - user0, "server_sys": sys1 - sys0,
                 "client_cpu": client, "frames": fleet.frames - frames0,
-                "bytes": fleet.bytes - bytes0}
+                "bytes": fleet.bytes - bytes0, "latency_ms": latencies}
 
     def burst(self, k: int) -> dict[str, Any]:
         """K triggers in one write; from that write to the last of the N*K frames."""

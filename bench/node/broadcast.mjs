@@ -8,6 +8,7 @@ import { WebSocketServer } from "ws";
 
 const port = Number(process.argv[2]);
 const messages = JSON.parse(process.env.BENCH_MESSAGES || '["hello"]');
+const welcome = process.env.BENCH_WELCOME || '{"type":"welcome"}';
 let turn = 0;
 const listeners = new Set();
 
@@ -16,8 +17,12 @@ const wss = new WebSocketServer({ host: "127.0.0.1", port, backlog: 4096, perMes
 wss.on("connection", (ws) => {
   listeners.add(ws);
   ws.on("message", (data, isBinary) => {
-    listeners.delete(ws);
     const text = isBinary ? "" : data.toString();
+    if (text.startsWith("{")) {
+      ws.send(welcome);  // the connection-rate scenario: the socket keeps listening
+      return;
+    }
+    listeners.delete(ws);
     if (text === "go") {
       const msg = messages[turn++ % messages.length];
       for (const c of listeners) c.send(msg);

@@ -79,6 +79,21 @@ def status_frame(turn: int) -> bytes:
     return json.dumps({"type": "status", "status": STATUSES[turn % 2]}).encode()
 
 
+def welcome_message() -> str:
+    """The text of a widget's welcome (for the baselines' answer to a hello)."""
+    messages = pushed_messages()
+    try:
+        from frontdesk.core.frames import widget_welcome
+
+        status = json.loads(messages[1])
+        return json.dumps(widget_welcome("s" * 22, 30, "v" * 22, status, None),
+                          separators=(",", ":"))
+    except Exception:  # a half-edited tree: a welcome of about the same length
+        return json.dumps({"type": "welcome", "session": "s" * 22, "heartbeat": 30,
+                           "visitor": "v" * 22, "widget": json.loads(messages[1]),
+                           "conversation": None}, separators=(",", ":"))
+
+
 def pushed_messages() -> list[str]:
     """The text of the frames a toggle pushes: [after "busy", after "online"].
 

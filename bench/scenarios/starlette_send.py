@@ -18,6 +18,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 MESSAGES: list[str] = json.loads(os.environ.get("BENCH_MESSAGES", '["hello"]'))
+WELCOME = os.environ.get("BENCH_WELCOME", '{"type":"welcome"}')
 listeners: set[WebSocket] = set()
 turn = 0
 
@@ -29,6 +30,9 @@ async def endpoint(ws: WebSocket) -> None:
     try:
         while True:
             message = await ws.receive_text()
+            if message.startswith("{"):
+                await ws.send_text(WELCOME)
+                continue
             listeners.discard(ws)
             if message == "go":
                 msg = MESSAGES[turn % len(MESSAGES)]

@@ -18,6 +18,7 @@ from websockets.asyncio.server import ServerConnection, broadcast, serve
 
 async def main(port: int) -> None:
     messages: list[str] = json.loads(os.environ.get("BENCH_MESSAGES", '["hello"]'))
+    welcome = os.environ.get("BENCH_WELCOME", '{"type":"welcome"}')
     listeners: set[ServerConnection] = set()
     turn = 0
 
@@ -26,6 +27,9 @@ async def main(port: int) -> None:
         listeners.add(ws)
         try:
             async for message in ws:
+                if isinstance(message, str) and message.startswith("{"):
+                    await ws.send(welcome)
+                    continue
                 listeners.discard(ws)
                 if message == "go":
                     broadcast(listeners, messages[turn % len(messages)])

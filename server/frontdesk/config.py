@@ -31,11 +31,13 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
      "seconds for a whole HTTP request to arrive; then 408 and close"),
     ("FRONTDESK_MAX_HTTP_CONNECTIONS", "4096",
      "connections per process not upgraded to WebSocket (slowloris bound)"),
+    ("FRONTDESK_EVENT_LOOP", "auto", "auto (uvloop when it imports), uvloop or asyncio"),
 )
 
 # RFC 7518 3.2: an HS256 key must be at least as long as the hash output (32 bytes).
 MIN_SECRET_BYTES = 32
 GENERATE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+EVENT_LOOPS = ("auto", "uvloop", "asyncio")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class Settings:
     # Against connections that never finish a request (web/http_protocol.py).
     request_timeout: float = 10.0
     max_http_connections: int = 4096
+    event_loop: str = "auto"  # uvloop when installed (it is a dependency), else asyncio
 
     def with_generated_secrets(self) -> tuple[Settings, list[str]]:
         """For --demo: make up missing secrets; returns the names made up."""
@@ -157,9 +160,13 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     max_frame = _whole(env, "FRONTDESK_MAX_FRAME", 65536, 1024, problems, "bytes")
     request_timeout = _seconds(env, "FRONTDESK_REQUEST_TIMEOUT", 10.0, problems, positive=True)
     max_http = _whole(env, "FRONTDESK_MAX_HTTP_CONNECTIONS", 4096, 1, problems, "connections")
+    event_loop = env.get("FRONTDESK_EVENT_LOOP") or "auto"
+    if event_loop not in EVENT_LOOPS:
+        problems["FRONTDESK_EVENT_LOOP"] = f"must be one of {', '.join(EVENT_LOOPS)}"
     if problems:
         raise ConfigError(problems)
     settings = Settings(secret=secret, api_key=api_key, redis_url=redis_url, heartbeat=heartbeat,
                         presence_ttl=ttl, close_grace=grace, max_frame=max_frame,
-                        request_timeout=request_timeout, max_http_connections=max_http)
+                        request_timeout=request_timeout, max_http_connections=max_http,
+                        event_loop=event_loop)
     return settings

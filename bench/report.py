@@ -32,11 +32,13 @@ METRICS = [
     ("frame_bytes", "frame B", "{:.0f}"),
     ("connect_s", "connect s", "{:.1f}"),
     ("connects_per_s", "conn/s", "{:,.0f}"),
+    ("connects_per_cpu_s", "conn/CPU-s", "{:,.0f}"),
     ("redis_cmds_per_s", "redis cmd/s idle", "{:.1f}"),
 ]
 # Ratios: higher is better for these (server / other)...
 RATIO_METRICS = ["seq_frames_per_s", "push_median_frames_per_s", "burst_frames_per_s",
-                 "frames_per_server_cpu_s", "burst_frames_per_server_cpu_s", "connects_per_s"]
+                 "frames_per_server_cpu_s", "burst_frames_per_server_cpu_s", "connects_per_s",
+                 "connects_per_cpu_s"]
 # ...and these are times, given as server / other too (lower is better).
 TIME_METRICS = ["lat_p50_ms", "lat_p99_ms"]
 RATIO_COLUMNS = [
@@ -46,6 +48,7 @@ RATIO_COLUMNS = [
     ("frames_per_server_cpu_s", "fr/CPU-s"),
     ("burst_frames_per_server_cpu_s", "burst fr/CPU-s"),
     ("connects_per_s", "conn/s"),
+    ("connects_per_cpu_s", "conn/CPU-s"),
     ("lat_p50_ms", "p50 time"),
     ("lat_p99_ms", "p99 time"),
 ]

@@ -178,6 +178,7 @@ class Options:
     settle: float
     profile: bool
     only: list[str]
+    profile_connect: bool = False
     run_id: str = ""
 
 
@@ -194,6 +195,7 @@ class Sample:
     kib_per_socket: float = 0.0
     connect_s: float = 0.0
     connects_per_s: float = 0.0
+    connects_per_cpu_s: float = 0.0  # per CPU-second of the server core's processes
     redis_cmds_per_s: float = 0.0
     latency_ms: list[float] = field(default_factory=list)  # each 1 % of each push's frames
     lat_p50_ms: float = 0.0
@@ -282,6 +284,7 @@ class Remote:
         self.rss_before_kib = self.rss_after_kib = 0
         self.connect_s = 0.0
         self.redis_cmds_per_s = 0.0
+        self.connect_cpu_s = 0.0
         self.last_keepalive = time.monotonic()
         self.error = ""
 
@@ -311,7 +314,15 @@ class Remote:
             self.call("prepare")
             time.sleep(opts.settle)
             self.rss_before_kib = self.server.rss_kib()
+            profiler = None
+            if opts.profile_connect and self.name.startswith("frontdesk"):
+                profiler = start_profiler(self.server.pid, opts, f"connect-{self.name}")
+                time.sleep(1.0)
+            cpu0 = self.server_core_cpu()
             self.connect_s = self.call("connect", opts.sockets, opts.batch)["connect_s"]
+            self.connect_cpu_s = self.server_core_cpu() - cpu0
+            if profiler is not None:
+                stop_profiler(profiler)
             self.last_keepalive = time.monotonic()
             time.sleep(opts.settle)
             self.rss_after_kib = self.server.rss_kib()
@@ -325,6 +336,14 @@ class Remote:
         except Exception as exc:
             self.error = f"{type(exc).__name__}: {exc}"
             log(f"{self.name} setup failed: {self.error} (server log: {self.server.log_path})")
+
+    def server_core_cpu(self) -> float:
+        """CPU seconds of the server and of its sidecars on the server core (redis-server)."""
+        total = self.server.sched()[0]
+        for car, process in self.sidecars:
+            if car.core == SERVER_CORE and process.proc is not None:
+                total += process.sched()[0]
+        return total
 
     def keepalive_if_due(self) -> None:
         if self.target.needs_keepalive and time.monotonic() - self.last_keepalive > KEEPALIVE_EVERY:
@@ -361,6 +380,7 @@ def run_rounds(remotes: list[Remote], opts: Options) -> list[Sample]:
                                           rss_after_kib=r.rss_after_kib,
                                           redis_cmds_per_s=r.redis_cmds_per_s)
             sm.connects_per_s = n / r.connect_s if r.connect_s else 0.0
+            sm.connects_per_cpu_s = n / r.connect_cpu_s if r.connect_cpu_s else 0.0
             sm.kib_per_socket = (r.rss_after_kib - r.rss_before_kib) / n
         profiler = None
         if opts.profile and rnd == 1:
@@ -417,12 +437,13 @@ def run_rounds(remotes: list[Remote], opts: Options) -> list[Sample]:
 
 
 # --- profiling -------------------------------------------------------------------------------------
-def start_profiler(pid: int, opts: Options) -> subprocess.Popen[bytes] | None:
-    pyspy = shutil.which("py-spy")
+def start_profiler(pid: int, opts: Options, what: str = "push"
+                   ) -> subprocess.Popen[bytes] | None:
+    pyspy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if pyspy is None:
         log("--profile: py-spy not found (pip install py-spy); skipping")
         return None
-    out = RESULTS / f"profile-{opts.run_id}.txt"
+    out = RESULTS / f"profile-{opts.run_id}-{what}.txt"
     log(f"profiling frontdesk (pid {pid}) with py-spy into {out}")
     return subprocess.Popen([pyspy, "record", "--pid", str(pid), "--rate", "500", "--format",
                              "raw", "--nonblocking", "--output", str(out)],
@@ -453,6 +474,8 @@ def parse_args(argv: list[str] | None) -> Options:
     p.add_argument("--settle", type=float, default=2.0, help="seconds before each RSS reading (2)")
     p.add_argument("--profile", action="store_true",
                    help="py-spy record Frontdesk during round 1 (skews that round)")
+    p.add_argument("--profile-connect", action="store_true",
+                   help="py-spy record each Frontdesk while its sockets connect")
     p.add_argument("--quick", action="store_true", help="1,000 sockets, 10 pushes, 1 round")
     a = p.parse_args(argv)
     only = [s.strip() for s in a.only.split(",") if s.strip()]
@@ -465,7 +488,7 @@ def parse_args(argv: list[str] | None) -> Options:
         p.error("--pushes above 200 would trip Frontdesk's per-socket frame rate limit")
     return Options(sockets=a.sockets, pushes=a.pushes, rounds=a.rounds, warmup=a.warmup,
                    batch=a.batch, burst=not a.no_burst, pin=not a.no_pin, settle=a.settle,
-                   profile=a.profile, only=only)
+                   profile=a.profile, only=only, profile_connect=a.profile_connect)
 
 
 def footer(opts: Options) -> str:

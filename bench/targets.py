@@ -224,3 +224,4 @@ TARGETS: dict[str, Callable[[list[str], str], Target]] = {
     "frontdesk-redis": FrontdeskRedisTarget, "frontdesk-redis2": FrontdeskRedis2Target,
     "websockets": WebsocketsTarget, "starlette": StarletteTarget, "node": NodeTarget,
 }
+

@@ -37,13 +37,13 @@ sys.path.insert(0, str(BENCH))
 import worker  # noqa: E402
 from report import render, summarize  # noqa: E402
 from scenarios import frontdesk_push as fd  # noqa: E402
-from targets import CLIENT_CORE, SERVER_CORE, TARGETS, Target  # noqa: E402
+from targets import CLIENT_CORE, SERVER_CORE, TARGETS, Target, before_tree  # noqa: E402
 
 RESULTS = BENCH / "results"
 NOFILE = 65536
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 ALL_SERVERS = ("floor", "frontdesk", "frontdesk-asyncio", "frontdesk-redis", "frontdesk-redis2",
-               "websockets", "starlette", "node")
+               "frontdesk-before", "frontdesk-redis-before", "websockets", "starlette", "node")
 DEFAULT_SERVERS = ("floor", "frontdesk", "frontdesk-redis", "frontdesk-redis2", "websockets",
                    "starlette", "node")
 LABELS = {
@@ -52,6 +52,8 @@ LABELS = {
     "frontdesk-asyncio": "frontdesk, stdlib asyncio loop",
     "frontdesk-redis": "frontdesk, REDIS_URL",
     "frontdesk-redis2": "frontdesk, REDIS_URL, cause on a 2nd node",
+    "frontdesk-before": "frontdesk as of --before",
+    "frontdesk-redis-before": "frontdesk as of --before, REDIS_URL",
     "websockets": "bare websockets broadcast",
     "starlette": "starlette await send",
     "node": "node ws",
@@ -179,6 +181,7 @@ class Options:
     profile: bool
     only: list[str]
     profile_connect: bool = False
+    before: str = ""
     run_id: str = ""
 
 
@@ -476,6 +479,8 @@ def parse_args(argv: list[str] | None) -> Options:
                    help="py-spy record Frontdesk during round 1 (skews that round)")
     p.add_argument("--profile-connect", action="store_true",
                    help="py-spy record each Frontdesk while its sockets connect")
+    p.add_argument("--before", default="",
+                   help="commit whose server frontdesk-before / frontdesk-redis-before run")
     p.add_argument("--quick", action="store_true", help="1,000 sockets, 10 pushes, 1 round")
     a = p.parse_args(argv)
     only = [s.strip() for s in a.only.split(",") if s.strip()]
@@ -484,11 +489,14 @@ def parse_args(argv: list[str] | None) -> Options:
         p.error(f"unknown server(s) {unknown}; choose from {ALL_SERVERS}")
     if a.quick:
         a.sockets, a.pushes, a.rounds, a.warmup, a.settle = 1000, 10, 1, 2, 0.5
+    if any(name.endswith("-before") for name in only) and not a.before:
+        p.error("frontdesk-before and frontdesk-redis-before need --before COMMIT")
     if a.pushes > 200:
         p.error("--pushes above 200 would trip Frontdesk's per-socket frame rate limit")
     return Options(sockets=a.sockets, pushes=a.pushes, rounds=a.rounds, warmup=a.warmup,
                    batch=a.batch, burst=not a.no_burst, pin=not a.no_pin, settle=a.settle,
-                   profile=a.profile, only=only, profile_connect=a.profile_connect)
+                   profile=a.profile, only=only, profile_connect=a.profile_connect,
+                   before=a.before)
 
 
 def footer(opts: Options) -> str:
@@ -503,6 +511,9 @@ def run(opts: Options) -> tuple[list[Sample], dict[str, Any]]:
     messages = fd.pushed_messages()
     welcome = fd.welcome_message()
     targets = [TARGETS[name](messages, welcome) for name in opts.only]
+    for target in targets:
+        if target.name.endswith("-before"):
+            target.before_tree = before_tree(opts.before, RESULTS)  # type: ignore[attr-defined]
     targets.sort(key=lambda t: t.needs_keepalive)  # Frontdesk's idle sockets time out: last
     remotes: list[Remote] = []
     try:

@@ -111,6 +111,7 @@ class FrontdeskTarget(Target):
     health_path = "/healthz"
     needs_keepalive = True
     loop = ""  # FRONTDESK_EVENT_LOOP; "" = the server's default
+    before_tree = ""  # set by run.py --before: PYTHONPATH of an older tree (see before_tree())
 
     def __init__(self, messages: list[str], welcome: str = "") -> None:
         super().__init__(messages, welcome)
@@ -121,6 +122,8 @@ class FrontdeskTarget(Target):
 
     def env(self) -> dict[str, str]:
         env = dict(self._env)
+        if self.before_tree:
+            env["PYTHONPATH"] = self.before_tree
         if self.loop:
             env["FRONTDESK_EVENT_LOOP"] = self.loop
         if "redis" in self.ports:
@@ -191,6 +194,35 @@ class FrontdeskAsyncioTarget(FrontdeskTarget):
     loop = "asyncio"
 
 
+def before_tree(commit: str, results: Path) -> str:
+    """PYTHONPATH for `frontdesk` as of `commit`, without uvloop and httptools.
+
+    The older server is measured as it ran then: uvicorn's "auto" loop and HTTP parser fall
+    back to asyncio and h11 when these two do not import (stub modules that raise).
+    """
+    import subprocess
+
+    root = results / f"before-{commit}"
+    if not (root / "server" / "frontdesk").is_dir():
+        root.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(BENCH.parent), "archive", commit, "server"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+        for name in ("uvloop", "httptools"):
+            (root / "stubs").mkdir(exist_ok=True)
+            (root / "stubs" / f"{name}.py").write_text(
+                f"raise ImportError('{name} hidden by bench --before')\n")
+    return f"{root / 'stubs'}{os.pathsep}{root / 'server'}"
+
+
+class FrontdeskBeforeTarget(FrontdeskTarget):
+    name = "frontdesk-before"
+
+
+class FrontdeskRedisBeforeTarget(FrontdeskRedisTarget):
+    name = "frontdesk-redis-before"
+
+
 class FloorTarget(Target):
     name = "floor"
 
@@ -222,6 +254,7 @@ class NodeTarget(Target):
 TARGETS: dict[str, Callable[[list[str], str], Target]] = {
     "floor": FloorTarget, "frontdesk": FrontdeskTarget, "frontdesk-asyncio": FrontdeskAsyncioTarget,
     "frontdesk-redis": FrontdeskRedisTarget, "frontdesk-redis2": FrontdeskRedis2Target,
+    "frontdesk-before": FrontdeskBeforeTarget, "frontdesk-redis-before": FrontdeskRedisBeforeTarget,
     "websockets": WebsocketsTarget, "starlette": StarletteTarget, "node": NodeTarget,
 }
 

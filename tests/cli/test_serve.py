@@ -31,6 +31,7 @@ def test_missing_secrets_refuse_to_start_and_name_both():
     ("FRONTDESK_PRESENCE_TTL", "-1"), ("FRONTDESK_CLOSE_GRACE", "-0.5"),
     ("FRONTDESK_MAX_FRAME", "1023"), ("FRONTDESK_MAX_FRAME", "big"),
     ("FRONTDESK_REQUEST_TIMEOUT", "0"), ("FRONTDESK_MAX_HTTP_CONNECTIONS", "many"),
+    ("FRONTDESK_EVENT_LOOP", "tokio"),
 ])
 def test_bad_values_are_named(name, value):
     result = _serve(server_env(**{name: value}))

@@ -34,7 +34,7 @@ sys.path.insert(0, str(BENCH))
 from client import _parse_frame, client_frame, upgrade_request  # noqa: E402
 from run import RESULTS, ServerProcess, free_port, log, percentile, raise_nofile  # noqa: E402
 from scenarios import frontdesk_push as fd  # noqa: E402
-from targets import CLIENT_CORE, SERVER_CORE  # noqa: E402
+from targets import CLIENT_CORE, SERVER_CORE, before_tree  # noqa: E402
 
 BASE, CAP = 0.5, 30.0  # seconds: client_js/src/backoff.js BACKOFF_DEFAULTS
 LATER_MIN_ATTEMPT = 3  # client_js/src/client.js
@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=500)
     p.add_argument("--settle", type=float, default=2.0)
     p.add_argument("--timeout", type=float, default=90.0, help="give up after this (s)")
+    p.add_argument("--before", default="", help="run both nodes as of this commit")
     args = p.parse_args(argv)
     raise_nofile()
     os.sched_setaffinity(0, {CLIENT_CORE})
@@ -248,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     env, _, api_key = fd.make_env(dict(os.environ))
     redis_port = free_port()
     env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    if args.before:
+        env["PYTHONPATH"] = before_tree(args.before, RESULTS)
     lag_log = logs / f"{run_id}-storm-B.lag"
     redis = ServerProcess("redis", ["redis-server", "--port", "{port}", "--bind", "127.0.0.1",
                                     "--save", "", "--appendonly", "no"], dict(os.environ),
@@ -279,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     def s(v: float | None) -> str:
         return "-" if v is None else f"{v:.2f} s"
 
-    print(f"reconnect storm, {args.sockets} widget sockets, A SIGTERMed, reconnecting to B "
+    print(f"reconnect storm{' as of ' + args.before if args.before else ''}, {args.sockets} widget sockets, A SIGTERMed, reconnecting to B "
           f"(full jitter, 0.5-30 s):")
     print(f"  99 % welcomed by B after {s(result['s_to_99pct'])}, 100 % after "
           f"{s(result['s_to_100pct'])} ({result['welcomed']} of {args.sockets})")

@@ -34,6 +34,7 @@ METRICS = [
     ("connects_per_s", "conn/s", "{:,.0f}"),
     ("connects_per_cpu_s", "conn/CPU-s", "{:,.0f}"),
     ("redis_cmds_per_s", "redis cmd/s idle", "{:.1f}"),
+    ("redis_cmds_per_connect", "redis cmd/conn", "{:.1f}"),
 ]
 # Ratios: higher is better for these (server / other)...
 RATIO_METRICS = ["seq_frames_per_s", "push_median_frames_per_s", "burst_frames_per_s",

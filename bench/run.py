@@ -200,6 +200,7 @@ class Sample:
     connects_per_s: float = 0.0
     connects_per_cpu_s: float = 0.0  # per CPU-second of the server core's processes
     redis_cmds_per_s: float = 0.0
+    redis_cmds_per_connect: float = 0.0
     latency_ms: list[float] = field(default_factory=list)  # each 1 % of each push's frames
     lat_p50_ms: float = 0.0
     lat_p99_ms: float = 0.0
@@ -288,6 +289,7 @@ class Remote:
         self.connect_s = 0.0
         self.redis_cmds_per_s = 0.0
         self.connect_cpu_s = 0.0
+        self.redis_cmds_per_connect = 0.0
         self.last_keepalive = time.monotonic()
         self.error = ""
 
@@ -321,9 +323,13 @@ class Remote:
             if opts.profile_connect and self.name.startswith("frontdesk"):
                 profiler = start_profiler(self.server.pid, opts, f"connect-{self.name}")
                 time.sleep(1.0)
+            redis_port = self.target.ports.get(self.target.redis_sidecar or "", 0)
+            calls0 = redis_calls(redis_port) if redis_port else 0
             cpu0 = self.server_core_cpu()
             self.connect_s = self.call("connect", opts.sockets, opts.batch)["connect_s"]
             self.connect_cpu_s = self.server_core_cpu() - cpu0
+            if redis_port:
+                self.redis_cmds_per_connect = (redis_calls(redis_port) - calls0) / opts.sockets
             if profiler is not None:
                 stop_profiler(profiler)
             self.last_keepalive = time.monotonic()
@@ -381,7 +387,8 @@ def run_rounds(remotes: list[Remote], opts: Options) -> list[Sample]:
             current[r.name] = sm = Sample(r.name, rnd, connect_s=r.connect_s,
                                           rss_before_kib=r.rss_before_kib,
                                           rss_after_kib=r.rss_after_kib,
-                                          redis_cmds_per_s=r.redis_cmds_per_s)
+                                          redis_cmds_per_s=r.redis_cmds_per_s,
+                                          redis_cmds_per_connect=r.redis_cmds_per_connect)
             sm.connects_per_s = n / r.connect_s if r.connect_s else 0.0
             sm.connects_per_cpu_s = n / r.connect_cpu_s if r.connect_cpu_s else 0.0
             sm.kib_per_socket = (r.rss_after_kib - r.rss_before_kib) / n

@@ -2,6 +2,7 @@
 // widgets, and conversation notifications. The token arrives in the URL fragment
 // (console.html#token=JWT), so it never reaches a server log, and is kept in sessionStorage.
 
+import { showAgentDay } from './coverage_view.js';
 import { FrontdeskAgent } from './frontdesk.js';
 import { avatarColor, formatWhen, h, initials, listNames, shortId } from './ui.js';
 
@@ -321,6 +322,21 @@ function saveSeen(client) {
   }
 }
 
+// ---- the agent's own day ---------------------------------------------------------------
+
+const activityUrl = new URL('api/v1/agent/activity', new URL('/', location.href)).href;
+let dayTimer = null;
+
+/** Draw the day now, and again a little after each change of this agent (and each minute). */
+function refreshDay(token, delay = 0) {
+  clearTimeout(dayTimer);
+  dayTimer = setTimeout(async () => {
+    const shown = await showAgentDay($('my-day'), { url: activityUrl, token }).catch(() => null);
+    if (shown) document.body.dataset.day = 'shown';
+    refreshDay(token, 60000);
+  }, delay);
+}
+
 // ---- start -------------------------------------------------------------------------------
 
 const fresh = new Set();
@@ -359,8 +375,13 @@ function start(token) {
     renderConnection(client);
     renderAll();
     saveSeen(client);
+    refreshDay(token, 300);
   });
-  client.on('agent.status', () => { renderTeam(client); renderMe(client); });
+  client.on('agent.status', (frame) => {
+    renderTeam(client);
+    renderMe(client);
+    if (frame.agent === client.agent?.id) refreshDay(token, 500);
+  });
   client.on('widget.status', () => renderWidgets(client));
   client.on('conversation.joined', (frame) => {
     const id = frame.conversation;

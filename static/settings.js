@@ -2,6 +2,7 @@
 // key the operator pastes in (kept in sessionStorage only). 422 field errors are shown next to
 // their fields.
 
+import { showWidgetCoverage } from './coverage_view.js';
 import { FrontdeskWidget } from './frontdesk.js';
 import { h } from './ui.js';
 
@@ -25,8 +26,8 @@ const widget = new URLSearchParams(location.search).get('widget') || 'demo';
 const apiBase = new URL('api/v1/', new URL('/', location.href)).href;
 const widgetUrl = `${apiBase}widgets/${encodeURIComponent(widget)}`;
 
-/** The editor's state for the fields that are not plain inputs. */
-const state = { hours: emptyWeek(), closedDates: [] };
+/** The editor's state for the fields that are not plain inputs, and the settings last stored. */
+const state = { hours: emptyWeek(), closedDates: [], stored: null };
 
 function emptyWeek() {
   return Object.fromEntries(DAYS.map(([d]) => [d, []]));
@@ -383,6 +384,18 @@ async function load() {
   notice('');
   document.body.dataset.loaded = 'true';
   loadPicker(result.data.account);
+  state.stored = result.data;
+  refreshCoverage();
+}
+
+async function refreshCoverage() {
+  if (!apiKey() || !state.stored) return;
+  try {
+    await showWidgetCoverage($('coverage'), { widgetUrl, request, settings: state.stored });
+    document.body.dataset.coverage = 'shown';
+  } catch {
+    // the server is away; the next refresh tells
+  }
 }
 
 /** The account's widgets (GET /api/v1/accounts/{account}/widgets), to switch between them. */
@@ -418,10 +431,12 @@ form.addEventListener('submit', async (event) => {
     if (status === 200) {
       clearErrors();
       fill(data);
+      state.stored = data;
       saveState('Saved. The change is live.', '');
       notice('');
       document.body.dataset.loaded = 'true';
       refreshStatus();
+      setTimeout(refreshCoverage, 300);
     } else if (status === 422) {
       showErrors(data?.fields, data?.message);
       saveState('Not saved: see the fields marked in red.', 'error');
@@ -461,3 +476,4 @@ renderWeek();
 load();
 refreshStatus();
 setInterval(refreshStatus, 10000);
+setInterval(refreshCoverage, 60000);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -49,6 +50,7 @@ class Settings:
     presence_ttl: float = 30.0
     close_grace: float = 2.0
     max_frame: int = 65536
+    history_days: int = 35  # FRONTDESK_HISTORY_DAYS: how long the coverage history is kept
     # Not in the contract's environment list, but tunable for tests and operators.
     hello_timeout: float = 10.0
     max_frames_per_window: int = 500
@@ -131,6 +133,19 @@ def store_description(redis_url: str | None) -> str:
     return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, ""))
 
 
+def _whole_days(env: Mapping[str, str], name: str, default: int,
+                problems: dict[str, str]) -> int:
+    """A positive whole number of days (contract: FRONTDESK_HISTORY_DAYS)."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    text = raw.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
+        problems[name] = f"must be a positive whole number of days (got {raw!r})"
+        return default
+    return int(text)
+
+
 def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     """Read every variable, then fail once naming each bad one (--demo forgives only missing secrets)."""
     problems: dict[str, str] = {}
@@ -163,10 +178,11 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     event_loop = env.get("FRONTDESK_EVENT_LOOP") or "auto"
     if event_loop not in EVENT_LOOPS:
         problems["FRONTDESK_EVENT_LOOP"] = f"must be one of {', '.join(EVENT_LOOPS)}"
+    history_days = _whole_days(env, "FRONTDESK_HISTORY_DAYS", 35, problems)
     if problems:
         raise ConfigError(problems)
     settings = Settings(secret=secret, api_key=api_key, redis_url=redis_url, heartbeat=heartbeat,
                         presence_ttl=ttl, close_grace=grace, max_frame=max_frame,
                         request_timeout=request_timeout, max_http_connections=max_http,
-                        event_loop=event_loop)
+                        event_loop=event_loop, history_days=history_days)
     return settings

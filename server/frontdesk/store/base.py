@@ -226,6 +226,48 @@ class ConversationStore(Protocol):
         """Assigned and queued conversations of the account (queue order for the queued)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What recording a subject's state did: whether it was appended, and the record before
+    it (its time and state), which measures the interval that just ended."""
+
+    appended: bool
+    previous_at: float | None = None
+    previous_state: str | None = None
+
+
+class HistoryStore(Protocol):
+    """The history of availability (contract: Coverage), kept for a number of days.
+
+    Times are epoch seconds, kept to the millisecond. A subject is "widget:<id>" or
+    "agent:<id>"; its states are short texts without a newline. Survives a restart.
+    """
+
+    async def record_state(self, account: str, subject: str, at: float, state: str,
+                           horizon: float) -> Recorded:
+        """Append (at, state) unless the subject's record at or before `at` has that state.
+
+        Atomic, so however many processes record one change it is in the history once.
+        Records before `horizon` are dropped, except the latest of them (the state at the
+        horizon), so a subject that never changes keeps its one record.
+        """
+
+    async def state_history(self, account: str, subject: str, start: float,
+                            end: float) -> tuple[list[float], list[str]]:
+        """(times, states) in time order: the record at or before `start` (if any), then
+        every record after `start` up to `end`. One atomic read."""
+
+    async def forget_history(self, account: str, subject: str) -> None:
+        """Drop a subject's history (a deleted widget: one created again starts afresh)."""
+
+    async def record_moment(self, account: str, at: float, conversation: str, moment: str,
+                            horizon: float) -> None:
+        """Append what happened to a conversation at `at`; drop moments before `horizon`."""
+
+    async def moments(self, account: str) -> list[tuple[float, str, str]]:
+        """Every kept (at, conversation, moment) of the account, in time order."""
+
+
 class Store(BusStore, WidgetStore, PresenceStore, ConversationStore, OfflineMessageStore,
-            ConversationPageStore, Protocol):
+            ConversationPageStore, HistoryStore, Protocol):
     """Every concern: what memory.py and redis.py implement."""

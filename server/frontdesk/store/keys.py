@@ -165,6 +165,17 @@ class AccountKeys:
         """Hash: subject -> canonical JSON of its last published payload."""
         return self._key("pub:payload")
 
+    def history(self, subject: str) -> str:
+        """Zset: "<ms> <state>" scored by epoch ms, the subject's recorded changes
+        ("widget:<id>", "agent:<id>"), trimmed to FRONTDESK_HISTORY_DAYS."""
+        return self._key(f"history:{subject}")
+
+    @property
+    def moments(self) -> str:
+        """Zset: "<ms> <moment> <conversation>" scored by epoch ms, what happened to the
+        account's conversations (started, queued, assigned, closed, rejected), trimmed."""
+        return self._key("history:moments")
+
     def routing_keys(self) -> list[str]:
         """KEYS of the conversation scripts, in the order lua/routing.lua names them."""
         return [self.meta, self.routing, self.agents, self.status, self.connected, self.load,

@@ -30,6 +30,7 @@ from frontdesk.store.base import (
     StartResult,
     Team,
 )
+from frontdesk.store.memory_history import MemoryHistory
 from frontdesk.store.memory_messages import MemoryMessages
 
 
@@ -52,9 +53,10 @@ class _Account:
     assignments: int = 0  # orders "assigned longest ago" without trusting clocks
 
 
-class MemoryStore(MemoryMessages):
+class MemoryStore(MemoryMessages, MemoryHistory):
     def __init__(self) -> None:
         MemoryMessages.__init__(self)
+        MemoryHistory.__init__(self)
         self._on_event: EventHandler | None = None
         self._accounts: dict[str, _Account] = {}
         self._widgets: dict[str, WidgetSettings] = {}

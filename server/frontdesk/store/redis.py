@@ -13,12 +13,14 @@ from __future__ import annotations
 from frontdesk.store.redis_bus import RedisBus
 from frontdesk.store.redis_connection import backoff_delay, lua_source
 from frontdesk.store.redis_conversations import RedisConversations
+from frontdesk.store.redis_history import RedisHistory
 from frontdesk.store.redis_messages import RedisMessages
 from frontdesk.store.redis_presence import RedisPresence
 from frontdesk.store.redis_widgets import RedisWidgets
 
 
-class RedisStore(RedisBus, RedisWidgets, RedisPresence, RedisConversations, RedisMessages):
+class RedisStore(RedisBus, RedisWidgets, RedisPresence, RedisConversations, RedisMessages,
+                 RedisHistory):
     """Every concern of the Store protocol, over one set of connections (RedisBase)."""
 
 

@@ -33,6 +33,7 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("FRONTDESK_MAX_HTTP_CONNECTIONS", "4096",
      "connections per process not upgraded to WebSocket (slowloris bound)"),
     ("FRONTDESK_EVENT_LOOP", "auto", "auto (uvloop when it imports), uvloop or asyncio"),
+    ("FRONTDESK_HISTORY_DAYS", "35", "days the coverage history is kept (a whole number >= 1)"),
 )
 
 # RFC 7518 3.2: an HS256 key must be at least as long as the hash output (32 bytes).

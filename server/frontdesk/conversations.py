@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from frontdesk.core import frames
@@ -16,6 +17,7 @@ from frontdesk.core.errors import ErrorCode, FrameError
 from frontdesk.core.events import Push
 from frontdesk.core.listings import conversation_item
 from frontdesk.core.model import ConversationState
+from frontdesk.core.queue_stats import Moment
 from frontdesk.feed import Feed
 from frontdesk.runtime import Runtime
 from frontdesk.store.base import (
@@ -27,6 +29,10 @@ from frontdesk.store.base import (
 )
 from frontdesk.store.messages import ConversationPageStore
 
+MomentListener = Callable[[str, str | None, Moment, float], None]
+"""(account, conversation, moment, at): told once per step, by the process that performed it
+(the history records them for the queue statistics)."""
+
 
 def new_conversation_id() -> str:
     return secrets.token_urlsafe(16)  # 22 characters of [A-Za-z0-9_-], 128 random bits
@@ -34,8 +40,10 @@ def new_conversation_id() -> str:
 
 class Conversations:
     def __init__(self, runtime: Runtime, conversations: ConversationStore, feed: Feed,
-                 pages: ConversationPageStore) -> None:
+                 pages: ConversationPageStore,
+                 moments: MomentListener | None = None) -> None:
         self._runtime = runtime
+        self._moments = moments
         self._clock = runtime.clock
         self._store = conversations
         self._feed = feed
@@ -78,8 +86,18 @@ class Conversations:
         if result is not None:
             if page and not result.existing:
                 await self._pages.remember_page(account, result.conversation.id, page)
+            if not result.existing:
+                queued = result.conversation.state is ConversationState.QUEUED
+                self._tell(account, result.conversation.id,
+                           Moment.STARTED_QUEUED if queued else Moment.STARTED, now)
             await self._announce(result.conversation, to_agents=not result.existing)
         return result
+
+    def _tell(self, account: str, conversation: str | None, moment: Moment,
+              at: float | None = None) -> None:
+        if self._moments is not None:
+            self._moments(account, conversation, moment,
+                          self._clock().timestamp() if at is None else at)
 
     async def _page_of(self, conversation: Conversation) -> str | None:
         found = await self._pages.conversation_pages(conversation.account, [conversation.id])
@@ -121,6 +139,7 @@ class Conversations:
         if result.was_open:
             closed = result.conversation
             await self._pages.forget_pages(closed.account, [closed.id])
+            self._tell(closed.account, closed.id, Moment.CLOSED)
             await self._feed.publish(Push(
                 closed.account, frames.conversation_closed(closed.id),
                 agents=tuple(a.id for a in closed.agents), visitor=(closed.widget, closed.visitor),
@@ -133,6 +152,7 @@ class Conversations:
 
     async def _announce_queue(self, account: str, change: QueueChange) -> None:
         for conversation in change.assigned:
+            self._tell(account, conversation.id, Moment.ASSIGNED)
             await self._announce(conversation, to_agents=True)
         for conversation in change.moved:
             await self._announce(conversation, to_agents=False)

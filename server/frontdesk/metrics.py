@@ -32,6 +32,26 @@ class Metrics:
                               registry=self.registry)
         self.store_errors = Counter("frontdesk_store_errors", "Store calls that failed",
                                     registry=self.registry)
+        # Coverage (README "Coverage"): no widget, agent or account labels, so the number of
+        # series stays fixed however many accounts there are; per-widget figures are what the
+        # coverage route is for. Each is counted by the process that recorded the change, so
+        # the cluster's figure is the sum over processes.
+        self.offline_while_open = Counter(
+            "frontdesk_widget_offline_while_open_seconds",
+            "Seconds widgets were offline while open (team away), counted when each gap ends",
+            registry=self.registry)
+        self.time_to_assign = Histogram(
+            "frontdesk_time_to_assign_seconds",
+            "From a conversation's start to its first assignment",
+            buckets=(0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
+            registry=self.registry)
+        self.history_records = Counter(
+            "frontdesk_history_records", "Changes this process recorded in the history",
+            ["kind"], registry=self.registry)
+        self.history_dropped = Counter(
+            "frontdesk_history_dropped",
+            "History writes dropped because too many waited for an unreachable store",
+            registry=self.registry)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

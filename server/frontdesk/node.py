@@ -16,6 +16,7 @@ from frontdesk.config import Settings
 from frontdesk.conversations import Conversations
 from frontdesk.core.errors import StoreUnavailable
 from frontdesk.feed import Feed
+from frontdesk.history import History
 from frontdesk.hub import Hub
 from frontdesk.inbox import Inbox
 from frontdesk.metrics import Metrics
@@ -43,8 +44,10 @@ class Node:
         self.feed = Feed(store, self.hub, clock, self.metrics)
         self.widgets = Widgets(self.runtime, widgets=store, agents=store, feed=self.feed,
                                hub=self.hub)
+        self.history = History(self.runtime, history=store, widgets=store, agents=store,
+                               feed=self.feed)
         self.conversations = Conversations(self.runtime, conversations=store, feed=self.feed,
-                                           pages=store)
+                                           pages=store, moments=self.history.note)
         self.inbox = Inbox(self.runtime, messages=store, widgets=store, feed=self.feed)
         self.presence = Presence(self.runtime, agents=store, feed=self.feed, hub=self.hub,
                                  widgets=self.widgets, conversations=self.conversations)
@@ -72,6 +75,7 @@ class Node:
     # --- life -------------------------------------------------------------------------------
     async def start(self) -> None:
         await self.store.open(self.feed.receive, on_reconnect=self._store_returned)
+        self.history.start()
         self.tasks.spawn(self.presence.keep_alive(), "liveness")
 
     async def stop(self) -> None:
@@ -83,6 +87,7 @@ class Node:
             await self.presence.retire()
         except StoreUnavailable:
             log.warning("store unreachable at shutdown; other processes will sweep this one")
+        await self.history.flush()
         await self.store.close()
 
     # --- store health -----------------------------------------------------------------------

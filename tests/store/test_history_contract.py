@@ -115,3 +115,19 @@ async def test_two_processes_record_one_change_once(harness: Harness) -> None:
     assert sum(r.appended for r in results) == 1
     assert (await other.state_history(A, W, 0, T + 1))[1] == ["offline team_away"]
 
+
+
+async def test_each_wait_is_measured_once_at_the_first_assignment(store: Store) -> None:
+    async def moment(at: float, conversation: str, what: str) -> float | None:
+        return await store.record_moment(A, at, conversation, what, HORIZON)
+
+    assert await moment(T, "now", "started") == 0
+    assert await moment(T, "q", "started_queued") is None
+    assert await moment(T + 12.5, "q", "assigned") == pytest.approx(12.5)
+    assert await moment(T + 20, "q", "queued") is None  # taken back and queued again
+    assert await moment(T + 30, "q", "assigned") is None  # not a first assignment
+    assert await moment(T + 1, "gone", "started_queued") is None
+    assert await moment(T + 2, "gone", "closed") is None
+    assert await moment(T + 3, "gone", "assigned") is None
+    assert await moment(T + 4, "r-1", "rejected") is None
+    assert len(await store.moments(A)) == 9

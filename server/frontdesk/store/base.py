@@ -261,8 +261,12 @@ class HistoryStore(Protocol):
         """Drop a subject's history (a deleted widget: one created again starts afresh)."""
 
     async def record_moment(self, account: str, at: float, conversation: str, moment: str,
-                            horizon: float) -> None:
-        """Append what happened to a conversation at `at`; drop moments before `horizon`."""
+                            horizon: float) -> float | None:
+        """Append what happened to a conversation at `at`; drop moments before `horizon`.
+
+        `moment` is a core.queue_stats.Moment word. Returns the conversation's time to assign
+        (seconds) when this moment is its first assignment (0 for a start that was assigned
+        at once), else None; one atomic step, so one caller measures each wait."""
 
     async def moments(self, account: str) -> list[tuple[float, str, str]]:
         """Every kept (at, conversation, moment) of the account, in time order."""

@@ -176,6 +176,12 @@ class AccountKeys:
         account's conversations (started, queued, assigned, closed, rejected), trimmed."""
         return self._key("history:moments")
 
+    @property
+    def waiting(self) -> str:
+        """Hash: conversation -> start (epoch ms) of a queued one never assigned yet, which
+        measures its time to assign (entries go at its first assignment or its close)."""
+        return self._key("history:waiting")
+
     def routing_keys(self) -> list[str]:
         """KEYS of the conversation scripts, in the order lua/routing.lua names them."""
         return [self.meta, self.routing, self.agents, self.status, self.connected, self.load,

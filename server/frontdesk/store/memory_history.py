@@ -19,6 +19,7 @@ class MemoryHistory:
     def __init__(self) -> None:
         self._states: dict[tuple[str, str], tuple[list[float], list[str]]] = {}
         self._moments: dict[str, list[tuple[float, str, str]]] = {}
+        self._waiting: dict[tuple[str, str], float] = {}  # queued, never assigned: start
 
     async def record_state(self, account: str, subject: str, at: float, state: str,
                            horizon: float) -> Recorded:
@@ -49,11 +50,22 @@ class MemoryHistory:
         self._states.pop((account, subject), None)
 
     async def record_moment(self, account: str, at: float, conversation: str, moment: str,
-                            horizon: float) -> None:
+                            horizon: float) -> float | None:
+        at = _ms(at)
         kept = self._moments.setdefault(account, [])
-        insort(kept, (_ms(at), conversation, moment))
-        cut = bisect_left(kept, (horizon,))
-        del kept[:cut]
+        insort(kept, (at, conversation, moment))
+        del kept[:bisect_left(kept, (horizon,))]
+        key = (account, conversation)
+        if moment == "started":
+            return 0.0
+        if moment == "started_queued":
+            self._waiting[key] = at
+        elif moment == "assigned":
+            started = self._waiting.pop(key, None)
+            return None if started is None else _ms(max(0.0, at - started))
+        elif moment == "closed":
+            self._waiting.pop(key, None)
+        return None
 
     async def moments(self, account: str) -> list[tuple[float, str, str]]:
         return list(self._moments.get(account, ()))

@@ -28,18 +28,22 @@ def _split(member: object) -> tuple[float, str]:
 class RedisHistory(RedisBase):
     """Recorded changes and conversation moments (HistoryStore)."""
 
-    _history_script: AsyncScript | None = None
+    _history_scripts: dict[str, AsyncScript] | None = None
 
-    def _recorder(self) -> AsyncScript:
-        if self._history_script is None:
-            self._history_script = self._redis.register_script(lua_source("history_record"))
-        return self._history_script
+    def _script_named(self, name: str) -> AsyncScript:
+        """This concern's scripts, registered on first use (redis-py falls back to EVAL)."""
+        if self._history_scripts is None:
+            self._history_scripts = {}
+        script = self._history_scripts.get(name)
+        if script is None:
+            script = self._history_scripts[name] = self._redis.register_script(lua_source(name))
+        return script
 
     @_translated
     async def record_state(self, account: str, subject: str, at: float, state: str,
                            horizon: float) -> Recorded:
         key = keys.AccountKeys(account).history(subject)
-        appended, previous_at, previous_state = await self._recorder()(
+        appended, previous_at, previous_state = await self._script_named("history_record")(
             keys=[key], args=[_ms(at), state, _ms(horizon)])
         return Recorded(bool(appended),
                         None if previous_at is None else int(previous_at) / 1000,
@@ -67,12 +71,11 @@ class RedisHistory(RedisBase):
 
     @_translated
     async def record_moment(self, account: str, at: float, conversation: str, moment: str,
-                            horizon: float) -> None:
-        key = keys.AccountKeys(account).moments
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(key, {f"{_ms(at)} {moment} {conversation}": _ms(at)})
-            pipe.zremrangebyscore(key, "-inf", f"({_ms(horizon)}")
-            await pipe.execute()
+                            horizon: float) -> float | None:
+        ak = keys.AccountKeys(account)
+        wait = await self._script_named("history_moment")(
+            keys=[ak.moments, ak.waiting], args=[_ms(at), moment, conversation, _ms(horizon)])
+        return None if wait is None else int(wait) / 1000
 
     @_translated
     async def moments(self, account: str) -> list[tuple[float, str, str]]:

@@ -193,9 +193,12 @@ class History:
             case StateWrite():
                 recorded = await self._store.record_state(
                     write.account, write.subject, write.at, write.state, horizon)
+                kind = write.subject.split(":")[0]
                 if recorded.appended:
-                    self._metrics.history_records.labels(write.subject.split(":")[0]).inc()
+                    self._metrics.history_records.labels(kind).inc()
                     self._measure(write, recorded)
+                else:
+                    self._metrics.history_unchanged.labels(kind).inc()
             case MomentWrite():
                 wait = await self._store.record_moment(
                     write.account, write.at, write.conversation, write.moment.value, horizon)

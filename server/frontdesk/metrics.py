@@ -48,6 +48,10 @@ class Metrics:
         self.history_records = Counter(
             "frontdesk_history_records", "Changes this process recorded in the history",
             ["kind"], registry=self.registry)
+        self.history_unchanged = Counter(
+            "frontdesk_history_unchanged",
+            "Changes the history already held (a message-only change, or a record made twice)",
+            ["kind"], registry=self.registry)
         self.history_dropped = Counter(
             "frontdesk_history_dropped",
             "History writes dropped because too many waited for an unreachable store",

@@ -186,9 +186,9 @@ export function timelineSvg(rows, {
   categories, timeZone = 'UTC', prefix = 'tl', hours = null, label = 'Timeline',
   totalsOf = null, rowLabel = null,
 }) {
-  const width = 760;
+  const width = 820;
   const left = 92;
-  const right = 150;
+  const right = 210;
   const bar = width - left - right;
   const rowH = 30;
   const top = 22;

@@ -80,6 +80,7 @@ def agent_state_text(payload: dict[str, Any]) -> str:
     return f"{payload['status']} {1 if payload['connected'] else 0}"
 
 
+_MOMENTS = {moment.value: moment for moment in Moment}
 _widget_states: dict[str, WidgetState] = {}
 _agent_states: dict[str, AgentActivity] = {}
 
@@ -275,6 +276,7 @@ class History:
         """GET /api/v1/accounts/{account}/queue/stats (an account never seen: all zero)."""
         span = parse_range(raw_from, raw_to, self._now())
         await self.drained()
-        moments = [ConversationMoment(at, conversation, Moment(moment))
+        words = _MOMENTS
+        moments = [ConversationMoment(at, conversation, words[moment])
                    for at, conversation, moment in await self._store.moments(account)]
         return queue_stats(moments, span)

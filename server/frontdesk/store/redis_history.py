@@ -8,43 +8,24 @@ in the account's slot (keys.AccountKeys.history, .moments).
 
 from __future__ import annotations
 
-from redis.commands.core import AsyncScript
-
 from frontdesk.store import keys
 from frontdesk.store.base import Recorded
-from frontdesk.store.redis_connection import RedisBase, _text, _translated, lua_source
+from frontdesk.store.redis_connection import RedisBase, _text, _translated
 
 
 def _ms(at: float) -> int:
     return round(at * 1000)
 
 
-def _split(member: object) -> tuple[float, str]:
-    text = _text(member)
-    ms, _, rest = text.partition(" ")
-    return int(ms) / 1000, rest
-
-
 class RedisHistory(RedisBase):
     """Recorded changes and conversation moments (HistoryStore)."""
-
-    _history_scripts: dict[str, AsyncScript] | None = None
-
-    def _script_named(self, name: str) -> AsyncScript:
-        """This concern's scripts, registered on first use (redis-py falls back to EVAL)."""
-        if self._history_scripts is None:
-            self._history_scripts = {}
-        script = self._history_scripts.get(name)
-        if script is None:
-            script = self._history_scripts[name] = self._redis.register_script(lua_source(name))
-        return script
 
     @_translated
     async def record_state(self, account: str, subject: str, at: float, state: str,
                            horizon: float) -> Recorded:
         key = keys.AccountKeys(account).history(subject)
-        appended, previous_at, previous_state = await self._script_named("history_record")(
-            keys=[key], args=[_ms(at), state, _ms(horizon)])
+        appended, previous_at, previous_state = await self._script(
+            "history_record", [key], [_ms(at), state, _ms(horizon)])
         return Recorded(bool(appended),
                         None if previous_at is None else int(previous_at) / 1000,
                         None if previous_state is None else _text(previous_state))
@@ -53,16 +34,14 @@ class RedisHistory(RedisBase):
     async def state_history(self, account: str, subject: str, start: float,
                             end: float) -> tuple[list[float], list[str]]:
         key = keys.AccountKeys(account).history(subject)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zrevrangebyscore(key, _ms(start), "-inf", start=0, num=1)
-            pipe.zrangebyscore(key, f"({_ms(start)}", _ms(end))
-            before, inside = await pipe.execute()
+        text = _text(await self._script("history_read", [key], [_ms(start), _ms(end), "1"]))
         times: list[float] = []
         states: list[str] = []
-        for member in (*before, *inside):
-            at, state = _split(member)
-            times.append(at)
-            states.append(state)
+        if text:
+            for line in text.split("\n"):
+                ms, _, state = line.partition(" ")
+                times.append(int(ms) / 1000)
+                states.append(state)
         return times, states
 
     @_translated
@@ -73,15 +52,18 @@ class RedisHistory(RedisBase):
     async def record_moment(self, account: str, at: float, conversation: str, moment: str,
                             horizon: float) -> float | None:
         ak = keys.AccountKeys(account)
-        wait = await self._script_named("history_moment")(
-            keys=[ak.moments, ak.waiting], args=[_ms(at), moment, conversation, _ms(horizon)])
+        wait = await self._script(
+            "history_moment", [ak.moments, ak.waiting],
+            [_ms(at), moment, conversation, _ms(horizon)])
         return None if wait is None else int(wait) / 1000
 
     @_translated
     async def moments(self, account: str) -> list[tuple[float, str, str]]:
+        key = keys.AccountKeys(account).moments
+        text = _text(await self._script("history_read", [key], ["-inf", "+inf", "0"]))
         result = []
-        for member in await self._redis.zrange(keys.AccountKeys(account).moments, 0, -1):
-            at, rest = _split(member)
-            moment, _, conversation = rest.partition(" ")
-            result.append((at, conversation, moment))
+        if text:
+            for line in text.split("\n"):
+                ms, moment, conversation = line.split(" ", 2)
+                result.append((int(ms) / 1000, conversation, moment))
         return result

@@ -19,7 +19,8 @@ from frontdesk.web.errors import ApiError
 
 
 def _history(request: Request) -> History:
-    return request.app.state.node.history
+    history: History = request.app.state.node.history
+    return history
 
 
 def _id(request: Request, name: str) -> str:

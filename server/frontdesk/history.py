@@ -20,6 +20,7 @@ import contextlib
 import logging
 import secrets
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,10 @@ log = logging.getLogger("frontdesk.history")
 MAX_PENDING = 100_000  # writes waiting for the store; beyond, the oldest are dropped (logged)
 DRAIN_WAIT = 1.0  # a report waits this long at most for this process's writes to land
 GAP = f"{WidgetStatus.OFFLINE.value} {Reason.TEAM_AWAY.value}"  # offline while open
+
+
+GapListener = Callable[[str, str, float, str, Recorded], None]
+"""(account, widget, recorded at, state, what recording did)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +120,7 @@ class History:
         self._pending: deque[Write] = deque()
         self._wake: asyncio.Event | None = None
         self._idle: asyncio.Event | None = None  # set while nothing waits to be written
-        self._gap_listeners: list[Any] = []
+        self._gap_listeners: list[GapListener] = []
         feed.subscribe(self._on_change)
 
     # --- recording ---------------------------------------------------------------------------
@@ -127,7 +132,7 @@ class History:
             self._idle.set()
         self._runtime.tasks.spawn(self._write_forever(), "history writer")
 
-    def follow_gaps(self, listener: Any) -> None:
+    def follow_gaps(self, listener: GapListener) -> None:
         """Call `listener(account, widget, recorded_at, state, recorded)` after each widget
         state this process recorded (the gap alert)."""
         self._gap_listeners.append(listener)

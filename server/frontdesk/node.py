@@ -16,6 +16,7 @@ from frontdesk.config import Settings
 from frontdesk.conversations import Conversations
 from frontdesk.core.errors import StoreUnavailable
 from frontdesk.feed import Feed
+from frontdesk.gaps import GapAlerts
 from frontdesk.history import History
 from frontdesk.hub import Hub
 from frontdesk.inbox import Inbox
@@ -46,6 +47,7 @@ class Node:
                                hub=self.hub)
         self.history = History(self.runtime, history=store, widgets=store, agents=store,
                                feed=self.feed)
+        self.gaps = GapAlerts(self.runtime, self.history, store=store, feed=self.feed)
         self.conversations = Conversations(self.runtime, conversations=store, feed=self.feed,
                                            pages=store, moments=self.history.note)
         self.inbox = Inbox(self.runtime, messages=store, widgets=store, feed=self.feed)
@@ -82,6 +84,7 @@ class Node:
         self.widgets.disarm_all()
         self.presence.disarm_all()
         self.conversations.stop_watching()
+        self.gaps.stop()
         await self.tasks.stop()
         try:
             await self.presence.retire()

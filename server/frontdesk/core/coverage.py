@@ -261,3 +261,20 @@ def agent_activity(agent: str, times: Sequence[float], states: Sequence[AgentAct
                                     lambda s: (s.status.value, s.connected)),
         "totals": {k: seconds(v) for k, v in totals.items()},
     }
+
+
+# --- the gap alert -------------------------------------------------------------------------
+GAP_ALERT_AFTER = 60.0  # seconds: the default of the account setting `gap_alert_after`
+
+
+def gap_payload(widget: str, since: float, threshold: float) -> dict[str, Any]:
+    """`coverage.gap`: the widget has been offline while open for `threshold` seconds."""
+    return {"type": "coverage.gap", "widget": widget, "reason": Reason.TEAM_AWAY.value,
+            "since": wire_time(since), "threshold": seconds(threshold)}
+
+
+def gap_ended_payload(widget: str, since: float, until: float) -> dict[str, Any]:
+    """`coverage.gap_ended`: the gap that was alerted is over."""
+    return {"type": "coverage.gap_ended", "widget": widget, "reason": Reason.TEAM_AWAY.value,
+            "since": wire_time(since), "until": wire_time(until),
+            "duration": seconds(until - since)}

@@ -1,18 +1,41 @@
-"""Prometheus metrics, in a registry of the app's own so that apps can run side by side."""
+"""Prometheus metrics, in a registry of the app's own so that apps can run side by side.
+
+No `_created` series (they double every counter's series and no dashboard reads them); the
+process collector gives CPU, memory and open files. Labels are bounded: the HTTP route label
+is the route's template (never the raw path), and per-account gauges (account_metrics.py)
+name at most MAX_ACCOUNT_LABELS accounts.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 
 class Metrics:
     def __init__(self, sockets: Callable[[], tuple[int, int]]) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        ProcessCollector(registry=self.registry)
+        self.http_latency = Histogram(
+            "frontdesk_http_request_duration_seconds",
+            "HTTP requests by route template, method and status class",
+            ["route", "method", "status"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry)
         connections = Gauge("frontdesk_open_connections", "Open WebSocket connections",
                             ["kind"], registry=self.registry)
         connections.labels("agent").set_function(lambda: sockets()[0])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+from frontdesk.account_metrics import AccountMetrics
 from frontdesk.config import Settings
 from frontdesk.conversations import Conversations
 from frontdesk.core.errors import StoreUnavailable
@@ -50,6 +51,8 @@ class Node:
         self.gaps = GapAlerts(self.runtime, self.history, store=store, feed=self.feed)
         self.conversations = Conversations(self.runtime, conversations=store, feed=self.feed,
                                            pages=store, moments=self.history.note)
+        self.account_metrics = AccountMetrics(self.metrics.registry, self.hub, agents=store,
+                                              conversations=store)
         self.inbox = Inbox(self.runtime, messages=store, widgets=store, feed=self.feed)
         self.presence = Presence(self.runtime, agents=store, feed=self.feed, hub=self.hub,
                                  widgets=self.widgets, conversations=self.conversations)

@@ -21,6 +21,7 @@ from frontdesk.store.base import Store
 from frontdesk.web.coverage_api import ROUTES as COVERAGE_ROUTES
 from frontdesk.web.errors import EXCEPTION_HANDLERS
 from frontdesk.web.http_api import ROUTES
+from frontdesk.web.http_metrics import timed
 from frontdesk.web.inbox_api import ROUTES as INBOX_ROUTES
 from frontdesk.web.lists_api import ROUTES as LIST_ROUTES
 from frontdesk.web.session import agent_endpoint, widget_endpoint
@@ -105,5 +106,8 @@ class FrontdeskApp:
                 scope["app"], scope["path_params"] = self.starlette, {"widget": widget}
                 await widget_endpoint(WebSocket(scope, receive, send))
                 return
+        if scope["type"] == "http":
+            await timed(self.starlette, self.state.node.metrics, scope, receive, send)
+            return
         await self.starlette(scope, receive, send)
 

@@ -173,7 +173,9 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    return Response(_node(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    node = _node(request)
+    await node.account_metrics.refresh()  # per-account gauges, read now
+    return Response(node.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
 ROUTES = [

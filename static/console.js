@@ -322,6 +322,22 @@ function saveSeen(client) {
   }
 }
 
+// ---- coverage gaps: a widget offline while open (coverage.gap / coverage.gap_ended) --------
+
+function showGap(frame) {
+  const since = new Date(frame.since);
+  const text = `${frame.widget} has been offline while open since `
+    + `${since.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}: nobody is available to take visitors.`;
+  const item = h('li', { class: 'notice warn', dataset: { widget: frame.widget } }, text);
+  for (const old of $('gap-alerts').querySelectorAll(`[data-widget="${CSS.escape(frame.widget)}"]`)) old.remove();
+  $('gap-alerts').append(item);
+  notify('Visitors are being turned away', text, `gap-${frame.widget}`);
+}
+
+function endGap(frame) {
+  for (const old of $('gap-alerts').querySelectorAll(`[data-widget="${CSS.escape(frame.widget)}"]`)) old.remove();
+}
+
 // ---- the agent's own day ---------------------------------------------------------------
 
 const activityUrl = new URL('api/v1/agent/activity', new URL('/', location.href)).href;
@@ -383,6 +399,8 @@ function start(token) {
     if (frame.agent === client.agent?.id) refreshDay(token, 500);
   });
   client.on('widget.status', () => renderWidgets(client));
+  client.on('coverage.gap', (frame) => showGap(frame));
+  client.on('coverage.gap_ended', (frame) => endGap(frame));
   client.on('conversation.joined', (frame) => {
     const id = frame.conversation;
     const c = client.conversations.get(id);

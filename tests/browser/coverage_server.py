@@ -4,7 +4,8 @@
 environment). Before serving, it records seven days of a scheduled widget `shop` (Europe/Berlin,
 weekdays 09:00-17:30, Saturday 10:00-14:00, with team-away gaps and a day closed by hand) and
 today's activity of agent Kevin, through the store's own history calls, so the pages draw
-what a real week looks like.
+what a real week looks like. Widget `desk` (by hand, offline when the team is away) and a
+gap alert after half a second serve the console's gap banner.
 """
 
 from __future__ import annotations
@@ -77,7 +78,14 @@ def main() -> None:
 
     async def start(node: Node) -> None:
         await node.widgets.put("shop", parse_settings(SETTINGS))
+        await node.widgets.put("desk", parse_settings({"account": ACCOUNT,
+                                                       "offline_when_team_away": True}))
         await node.presence.see_agent(ACCOUNT, "kevin", "Kevin")
+
+        async def quick(account: str) -> float:
+            return 0.5  # gap_alert_after: half a second, for the banner test
+
+        node.gaps.threshold = quick
 
     app = create_app(settings, store=store, on_start=start)
     serve(app, settings, "127.0.0.1", port)

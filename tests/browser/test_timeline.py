@@ -89,3 +89,18 @@ def test_console_shows_the_agents_own_day(week: Frontdesk, new_page: Any, shoot:
         assert words in totals, totals
     assert day.locator('rect[data-category="busy"]').count() >= 1
     shoot(page, "coverage-console", full_page=True)
+
+
+def test_console_shows_a_gap_while_visitors_are_turned_away(week: Frontdesk,
+                                                            new_page: Any) -> None:
+    page = new_page()
+    token = week.token("kevin", "Kevin", account="shop")
+    page.goto(f"{week.url}/console.html#token={token}")
+    page.wait_for_selector('body[data-connected="true"]', timeout=8000)
+    page.click("#me-button")
+    page.click('#status-menu [data-status="busy"]')  # nobody left: desk is offline while open
+    banner = page.wait_for_selector('#gap-alerts [data-widget="desk"]', timeout=5000)
+    assert "offline while open" in banner.inner_text()
+    page.click("#me-button")
+    page.click('#status-menu [data-status="online"]')
+    page.wait_for_selector('#gap-alerts [data-widget="desk"]', state="detached", timeout=5000)

@@ -7,6 +7,7 @@ import pytest
 import redis
 
 from tests.support.client import JSON, MSGPACK
+from tests.support.redis_cluster import RedisCluster, start_cluster_or_skip
 from tests.support.redis_server import RedisServer, start_or_skip
 from tests.support.server import RunningServer, running_server
 
@@ -32,6 +33,22 @@ def redis_url(redis_server: RedisServer) -> str:
     with redis.Redis.from_url(redis_server.url) as client:
         client.flushall()
     return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisCluster]:
+    """One real Redis Cluster (3 masters, 3 replicas) for the session, started on first use."""
+    cluster = start_cluster_or_skip()
+    yield cluster
+    cluster.cleanup()
+
+
+@pytest.fixture
+def redis_cluster_url(redis_cluster: RedisCluster) -> str:
+    """The cluster with six running nodes and every master empty (a failover test may have
+    killed one: it is restarted and rejoins as a replica)."""
+    redis_cluster.reset()
+    return redis_cluster.url
 
 
 @pytest.fixture

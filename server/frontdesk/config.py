@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 
+from frontdesk.store.redis_url import hide_password, is_cluster_url, parse_cluster_url
+
 
 class ConfigError(Exception):
     """Bad environment: names every variable at fault, never a secret's value."""
@@ -124,6 +126,8 @@ def store_description(redis_url: str | None) -> str:
     """The store for logs and errors: `memory`, or the Redis URL without its password."""
     if not redis_url:
         return "memory"
+    if is_cluster_url(redis_url):
+        return hide_password(redis_url)
     parts = urlsplit(redis_url)
     if parts.password is None:
         return redis_url
@@ -161,9 +165,15 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     if secret and (why := secret_problem(secret)):
         problems["FRONTDESK_SECRET"] = why
     redis_url = env.get("REDIS_URL") or None
-    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        problems["REDIS_URL"] = ("must be a redis://, rediss:// or unix:// URL "
-                                 f"(got {store_description(redis_url)!r})")
+    if redis_url is not None and is_cluster_url(redis_url):
+        try:
+            parse_cluster_url(redis_url)
+        except ValueError as exc:
+            problems["REDIS_URL"] = f"{exc} (got {store_description(redis_url)!r})"
+    elif redis_url is not None and not redis_url.startswith(("redis://", "rediss://",
+                                                             "unix://")):
+        problems["REDIS_URL"] = ("must be a redis://, rediss://, unix://, redis+cluster:// or "
+                                 f"rediss+cluster:// URL (got {store_description(redis_url)!r})")
     heartbeat = _seconds(env, "FRONTDESK_HEARTBEAT", 10.0, problems, positive=True)
     ttl = _seconds(env, "FRONTDESK_PRESENCE_TTL", 30.0, problems, positive=True)
     grace = _seconds(env, "FRONTDESK_CLOSE_GRACE", 2.0, problems, positive=False)

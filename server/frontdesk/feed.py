@@ -16,7 +16,8 @@ a local resync never does. Listeners run inline on the push path: they must not 
 or queue their work) and their failures are logged, never passed on.
 
 Receiving. `receive` is the store's event handler: every event of every process (this one's
-included) comes in here, is dispatched by type (exhaustively), delivered to this process's
+included) about an account this process watches (`subscriptions.py`: the accounts it holds
+sockets of) comes in here, is dispatched by type (exhaustively), delivered to this process's
 sockets through the hub and recorded, so that a new socket's catch-up sends only what it has
 not already been given.
 """
@@ -33,6 +34,7 @@ from frontdesk.hub import Hub
 from frontdesk.metrics import Metrics
 from frontdesk.runtime import Clock
 from frontdesk.store.base import BusStore
+from frontdesk.subscriptions import AccountSubscriptions
 
 log = logging.getLogger("frontdesk.feed")
 
@@ -52,8 +54,10 @@ def _status_key(account: str, payload: dict[str, Any]) -> tuple[str, str, str]:
 
 
 class Feed:
-    def __init__(self, bus: BusStore, hub: Hub, clock: Clock, metrics: Metrics) -> None:
+    def __init__(self, bus: BusStore, hub: Hub, clock: Clock, metrics: Metrics,
+                 subscriptions: AccountSubscriptions | None = None) -> None:
         self._bus = bus
+        self._subscriptions = subscriptions
         self._hub = hub
         self._clock = clock
         self._metrics = metrics
@@ -107,6 +111,7 @@ class Feed:
     # --- receiving -----------------------------------------------------------------------------
     def receive(self, event: Event) -> None:
         """The store's handler: every process's events, this one's included."""
+        self._metrics.bus_events.inc()
         match event:
             case Push():
                 self.deliver_locally(event)
@@ -157,6 +162,11 @@ class Feed:
                                           all_agents=True))
 
     # --- catching up a new socket -------------------------------------------------------------
+    async def prepare(self, account: str) -> None:
+        """Before a new socket's welcome is read: make sure this process hears the account."""
+        if self._subscriptions is not None:
+            await self._subscriptions.prepare(account)
+
     async def catch_up(self, account: str, sent: Sequence[dict[str, Any]],
                        read_now: Callable[[], Awaitable[list[dict[str, Any]]]],
                        ) -> list[dict[str, Any]]:
@@ -166,6 +176,8 @@ class Feed:
         in the hub already, so whatever the hub delivers from here on reaches it: a payload
         delivered while we read is not sent again. A store outage here sends nothing more.
         """
+        if self._subscriptions is not None:
+            await self._subscriptions.ready(account)  # from here on, no event of it is missed
         seq = self.delivery_seq
         try:
             now = await read_now()

@@ -7,11 +7,13 @@ returns at once, and a socket too far behind closes itself (4002).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from frontdesk.codec import Encoding, OutgoingFrame
 from frontdesk.core.events import Push
+
+AccountListener = Callable[[str], None]
 
 
 class Socket(Protocol):
@@ -44,6 +46,9 @@ class Audience:
     def __len__(self) -> int:
         return len(self.json) + len(self.msgpack)
 
+    def __contains__(self, socket: object) -> bool:
+        return socket in self.json or socket in self.msgpack
+
     def __iter__(self) -> Iterator[Socket]:
         yield from self.json
         yield from self.msgpack
@@ -67,25 +72,57 @@ class Hub:
         self.visitor_sockets: dict[tuple[str, str, str], Audience] = {}
         self.agent_sockets: dict[tuple[str, str], Audience] = {}
         self.account_agent_sockets: dict[str, Audience] = {}
+        self._per_account: dict[str, int] = {}  # sockets of any kind, by account
+        self._account_listeners: list[tuple[AccountListener, AccountListener]] = []
+
+    def follow_accounts(self, joined: AccountListener, left: AccountListener) -> None:
+        """Call `joined(account)` when the account's first socket here joins, `left(account)`
+        when its last one leaves (what the bus subscriptions follow)."""
+        self._account_listeners.append((joined, left))
+
+    def _count(self, account: str, step: int) -> None:
+        count = self._per_account.get(account, 0) + step
+        if count > 0:
+            self._per_account[account] = count
+        else:
+            self._per_account.pop(account, None)
+        if count == 1 and step == 1:
+            for joined, _ in self._account_listeners:
+                joined(account)
+        elif count == 0:
+            for _, left in self._account_listeners:
+                left(account)
 
     # --- membership ----------------------------------------------------------------------
     def add_agent(self, socket: Socket, account: str, agent: str) -> None:
+        if socket not in self.agent_sockets.get((account, agent), ()):
+            self._count(account, 1)
         _add(self.agent_sockets, (account, agent), socket)
         _add(self.account_agent_sockets, account, socket)
 
     def remove_agent(self, socket: Socket, account: str, agent: str) -> bool:
         """Forget the socket; True if it was the agent's last socket on this process."""
+        present = socket in self.agent_sockets.get((account, agent), ())
         _discard(self.account_agent_sockets, account, socket)
-        return _discard(self.agent_sockets, (account, agent), socket)
+        last = _discard(self.agent_sockets, (account, agent), socket)
+        if present:
+            self._count(account, -1)
+        return last
 
     def add_widget(self, socket: Socket, account: str, widget: str, visitor: str) -> None:
+        if socket not in self.visitor_sockets.get((account, widget, visitor), ()):
+            self._count(account, 1)
         _add(self.widget_sockets, (account, widget), socket)
         _add(self.visitor_sockets, (account, widget, visitor), socket)
 
     def remove_widget(self, socket: Socket, account: str, widget: str, visitor: str) -> bool:
         """Forget the socket; True if it was the visitor's last socket on this process."""
+        present = socket in self.visitor_sockets.get((account, widget, visitor), ())
         _discard(self.widget_sockets, (account, widget), socket)
-        return _discard(self.visitor_sockets, (account, widget, visitor), socket)
+        last = _discard(self.visitor_sockets, (account, widget, visitor), socket)
+        if present:
+            self._count(account, -1)
+        return last
 
     def accounts(self) -> set[str]:
         """Accounts this process holds any socket of."""

@@ -53,6 +53,10 @@ class Metrics:
             registry=self.registry)
         self.closes = Counter("frontdesk_server_closes", "Sockets closed by the server", ["code"],
                               registry=self.registry)
+        self.bus_events = Counter(
+            "frontdesk_bus_events_received",
+            "Events this process's bus subscription handed it (any account, any process)",
+            registry=self.registry)
         self.store_errors = Counter("frontdesk_store_errors", "Store calls that failed",
                                     registry=self.registry)
         # Coverage (README "Coverage"): no widget, agent or account labels, so the number of

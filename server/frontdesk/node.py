@@ -25,6 +25,7 @@ from frontdesk.metrics import Metrics
 from frontdesk.presence import Presence
 from frontdesk.runtime import Clock, Runtime, StoreHealth, Tasks, system_clock
 from frontdesk.store.base import Store
+from frontdesk.subscriptions import AccountSubscriptions
 from frontdesk.welcome import Welcome
 from frontdesk.widgets import Widgets
 
@@ -43,7 +44,12 @@ class Node:
         self.tasks = Tasks(self.health)
         self.runtime = Runtime(settings=settings, store=store, clock=clock, tasks=self.tasks,
                                health=self.health, metrics=self.metrics)
-        self.feed = Feed(store, self.hub, clock, self.metrics)
+        # The bus carries only the accounts this process holds sockets of (and, for `linger`
+        # after the last one closed, so reloads and close graces keep hearing them).
+        self.subscriptions = AccountSubscriptions(
+            store, linger=max(settings.presence_ttl, settings.close_grace + 1.0))
+        self.hub.follow_accounts(self.subscriptions.hold, self.subscriptions.release)
+        self.feed = Feed(store, self.hub, clock, self.metrics, self.subscriptions)
         self.widgets = Widgets(self.runtime, widgets=store, agents=store, feed=self.feed,
                                hub=self.hub)
         self.history = History(self.runtime, history=store, widgets=store, agents=store,
@@ -88,6 +94,7 @@ class Node:
         self.presence.disarm_all()
         self.conversations.stop_watching()
         self.gaps.stop()
+        self.subscriptions.stop()
         await self.tasks.stop()
         try:
             await self.presence.retire()

@@ -49,6 +49,7 @@ class Welcome:
     async def agent(self, claims: AgentClaims, connection: str) -> AgentGreeting:
         """Count the connection, then read the agent's welcome (contract: agent welcome)."""
         account = claims.account
+        await self._feed.prepare(account)
         await self._presence.connect(claims, connection)
         team = await self._presence.team(account)
         widgets = await self._widgets.statuses(account, team)
@@ -76,6 +77,8 @@ class Welcome:
     async def visitor(self, widget: str, visitor: str, connection: str) -> VisitorGreeting | None:
         """Count the visitor's socket and read its welcome; None for an unknown widget."""
         settings = await self._widgets.get(widget) if is_valid_id(widget) else None
+        if settings is not None:
+            await self._feed.prepare(settings.account)
         view = await self._widgets.status(widget, settings) if settings is not None else None
         if settings is None or view is None:
             return None

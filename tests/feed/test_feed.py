@@ -44,6 +44,7 @@ class Process:
 
     async def open(self) -> Process:
         await self.store.open(self.feed.receive)
+        await self.store.watch("acme")  # what the hub's first acme socket would have asked
         return self
 
 

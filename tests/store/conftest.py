@@ -15,6 +15,9 @@ from frontdesk.store.memory import MemoryStore
 from frontdesk.store.redis import RedisStore
 
 MARKER = "test.marker"
+WATCHED = ("acme", "beta", "other", "test")
+"""The accounts whose events the suite's stores hear (a process hears only what it watches;
+"test" carries the settle marker)."""
 
 
 @dataclass
@@ -29,13 +32,16 @@ class Harness:
 
     @property
     def is_redis(self) -> bool:
-        return self.kind == "redis"
+        """A Redis store, on one server or on a cluster."""
+        return self.kind in ("redis", "cluster")
 
     async def another(self, events: list[Event] | None = None) -> RedisStore:
         """Another process's store on the same Redis (closed at teardown)."""
         assert self.url is not None, "only the redis store has other processes"
         other = RedisStore(self.url, node_id=f"other-{uuid.uuid4().hex[:8]}")
         await other.open((events if events is not None else []).append)
+        for account in WATCHED:
+            await other.watch(account)
         self.others.append(other)
         return other
 
@@ -57,14 +63,19 @@ class Harness:
         await self.store.close()
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis),
+                        pytest.param("cluster", marks=pytest.mark.redis)])
 async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    """The store under test: in-process, one redis-server, or a six-node Redis Cluster."""
     if request.param == "memory":
         h = Harness("memory", MemoryStore(), None)
     else:
-        url = request.getfixturevalue("redis_url")
-        h = Harness("redis", RedisStore(url, node_id=f"test-{uuid.uuid4().hex[:8]}"), url)
+        url = request.getfixturevalue("redis_url" if request.param == "redis"
+                                      else "redis_cluster_url")
+        h = Harness(request.param, RedisStore(url, node_id=f"test-{uuid.uuid4().hex[:8]}"), url)
     await h.store.open(h.events.append)
+    for account in WATCHED:
+        await h.store.watch(account)
     yield h
     await h.aclose()
 

@@ -211,6 +211,7 @@ async def test_redis_outage_raises_store_unavailable_and_recovers(
 
     store = RedisStore(redis_url, node_id=f"outage-{uuid.uuid4().hex[:6]}", backoff_cap=0.2)
     await store.open(events.append, on_reconnect=on_reconnect)
+    await store.watch(ACME)
     try:
         await store.ping()
         redis_server.stop()
@@ -259,6 +260,8 @@ async def test_redis_down_at_open_is_not_fatal(redis_url: str, redis_server: Red
         await store.open(lambda e: None, on_reconnect=on_reconnect)
         with pytest.raises(StoreUnavailable):
             await store.ping()
+        with pytest.raises(StoreUnavailable):  # not now, but it is remade when Redis is back
+            await store.watch(ACME)
         redis_server.start()
         for _ in range(300):
             if reconnects:

@@ -84,7 +84,8 @@ class BusStore(Protocol):
     # --- life -------------------------------------------------------------------------
     async def open(self, on_event: EventHandler,
                    on_reconnect: Callable[[], Awaitable[None]] | None = None) -> None:
-        """Connect and start delivering every published event (of all processes) to on_event.
+        """Connect and start delivering the events of watched accounts (from any process,
+        this one's included) to on_event.
 
         on_reconnect runs after the store came back from an outage (events in the gap are
         lost), so the node can count its connections again and push what changed.
@@ -95,9 +96,21 @@ class BusStore(Protocol):
     async def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers now."""
 
+    # --- which accounts' events this process hears -----------------------------------------
+    async def watch(self, account: str) -> None:
+        """Deliver the account's events to on_event from the moment this returns.
+
+        A process hears only the accounts it watches (a store with one process may deliver
+        all). Raises StoreUnavailable if the subscription cannot be made now; once made, it is
+        kept through outages (remade, then on_reconnect runs) until `unwatch`.
+        """
+
+    async def unwatch(self, account: str) -> None:
+        """Stop delivering the account's events (events already on the way may still come)."""
+
     # --- publishing -----------------------------------------------------------------------
     async def publish(self, event: Event) -> None:
-        """Deliver the event to every process's handler (this one's included)."""
+        """Deliver the event to the handler of every process watching its account."""
 
     async def publish_if_changed(self, account: str, stamp: tuple[int, float],
                                  items: Sequence[tuple[str, Push]]) -> list[str]:

@@ -17,8 +17,12 @@ Global keys (one each per cluster, not in any account's slot):
 - `frontdesk:{~nodes}:alive`, `frontdesk:{~nodes}:dead`, `frontdesk:{~nodes}:accounts:<node>`:
   node liveness (zset node -> expiry), nodes being swept (set), and the accounts a node has
   live connections in (set). They share the `{~nodes}` tag so bury_nodes.lua is one slot.
-- `frontdesk:events`: the pub/sub channel every process subscribes to (a channel, not a key:
-  scripts get it in ARGV; cluster PUBLISH reaches every node).
+
+Pub/sub channels (channels, not keys: scripts get them in ARGV):
+- `frontdesk:{<account>}:events`: one account's events (`account_channel`). A process
+  subscribes to it while it holds a socket of the account. The hash tag puts it in the
+  account's slot, so on a cluster it is a sharded channel (SPUBLISH/SSUBSCRIBE) served by the
+  shard that holds the account's keys, and a script over the account may SPUBLISH to it.
 """
 
 from __future__ import annotations
@@ -26,10 +30,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 NAMESPACE = "frontdesk"
-EVENTS_CHANNEL = f"{NAMESPACE}:events"
 GRACES = f"{NAMESPACE}:graces"
 NODES_ALIVE = f"{NAMESPACE}:{{~nodes}}:alive"
 NODES_DEAD = f"{NAMESPACE}:{{~nodes}}:dead"
+
+
+def account_channel(account: str) -> str:
+    """The pub/sub channel of one account's events (in the account's slot)."""
+    return f"{NAMESPACE}:{{{account}}}:events"
 
 
 def widget_account(widget: str) -> str:

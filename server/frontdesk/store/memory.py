@@ -83,6 +83,12 @@ class MemoryStore(MemoryMessages, MemoryHistory):
     async def ping(self) -> None:
         return None
 
+    async def watch(self, account: str) -> None:
+        """One process holds every socket: it hears every account anyway."""
+
+    async def unwatch(self, account: str) -> None:
+        return None
+
     # --- widgets ----------------------------------------------------------------------------
     async def put_widget(self, widget: str, settings: WidgetSettings) -> bool:
         old = self._widgets.get(widget)

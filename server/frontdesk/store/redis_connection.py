@@ -1,9 +1,11 @@
 """The Redis store's connections and scripts, shared by its per-concern parts.
 
-`RedisBase` holds the connection pools (one for commands, one for the event subscription),
-the registered Lua scripts (store/lua/*.lua; redis-py falls back from EVALSHA to EVAL after a
-restart), and this process's node identity. Every Redis error surfaces as StoreUnavailable
-(`translated`); every call has a timeout.
+`RedisBase` holds the command client (one pooled `Redis`, or on a `redis+cluster://` URL
+redis-py's asyncio `RedisCluster`, which routes each command and script by its keys' slot),
+the registered Lua scripts (store/lua/*.lua; on NOSCRIPT, after a restart or a failover to a
+replica that never loaded them, redis-py loads the script on that node and runs it again), and
+this process's node identity. The event subscriptions are redis_bus's. Every Redis error
+surfaces as StoreUnavailable (`translated`); every call has a timeout.
 """
 
 from __future__ import annotations
@@ -17,16 +19,24 @@ from importlib import resources
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.commands.core import AsyncScript
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import (
+    ClusterDownError,
+    RedisClusterException,
+    RedisError,
+    ResponseError,
+    TryAgainError,
+)
 
 from frontdesk.core.errors import StoreUnavailable
 from frontdesk.core.settings import WidgetSettings, parse_settings
 from frontdesk.store.base import (
     EventHandler,
 )
+from frontdesk.store.redis_url import is_cluster_url, parse_cluster_url
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +51,7 @@ BACKOFF_BASE = 0.05
 BACKOFF_CAP = 2.0
 
 ReconnectHandler = Callable[[], Awaitable[None]]
-_REDIS_ERRORS = (RedisError, OSError, TimeoutError)
+_REDIS_ERRORS = (RedisError, RedisClusterException, OSError, TimeoutError)
 _ROUTING_SCRIPTS = frozenset({"start_conversation", "close_conversation", "assign_queued",
                               "get_conversation", "open_conversations", "abandon_queued"})
 _SCRIPTS = ("put_widget", "delete_widget", "release_claim", "see_agent", "set_agent_status",
@@ -76,6 +86,8 @@ def _translated(
     async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await method(self, *args, **kwargs)
+        except (ClusterDownError, TryAgainError) as exc:  # a failover under way: an outage
+            raise StoreUnavailable(f"redis cluster unavailable ({method.__name__}): {exc}") from exc
         except ResponseError as exc:  # a script error is a bug, not an outage: say so loudly
             log.error("redis refused %s: %s", method.__name__, exc)
             raise StoreUnavailable(f"redis refused {method.__name__}: {exc}") from exc
@@ -130,20 +142,29 @@ class RedisBase:
             "socket_timeout": timeout, "socket_connect_timeout": timeout,
             "health_check_interval": HEALTH_CHECK_INTERVAL,
         }
-        # One retry on a fresh connection absorbs a pooled socket that died with a restart;
-        # more would only delay the StoreUnavailable the caller needs to see.
-        self._pool = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=max_connections, timeout=POOL_WAIT,
-            retry=Retry(NoBackoff(), 1), **common)
-        self._redis = aioredis.Redis(connection_pool=self._pool)
-        # The subscription has its own connection without retries, so that every lost
-        # connection reaches the listener loop, which resubscribes and asks for a resync.
-        # It PINGs by itself (see _listen): redis-py's own health check swallows the reply,
-        # so a connection that died silently would never be noticed.
-        self._bus_pool = aioredis.ConnectionPool.from_url(
-            url, max_connections=2, retry=Retry(NoBackoff(), 0),
-            **{**common, "health_check_interval": 0})
-        self._bus = aioredis.Redis(connection_pool=self._bus_pool)
+        self._cluster: RedisCluster | None = None
+        self._pool: aioredis.BlockingConnectionPool | None = None
+        self._redis: Any
+        if is_cluster_url(url):
+            seeds = parse_cluster_url(url)
+            self._node_options: dict[str, Any] = {**common, **seeds.client_options()}
+            # A few quick retries ride over a moved slot or a node that just died (the client
+            # refreshes its slot map between them); a failover takes seconds, and meanwhile the
+            # caller must see StoreUnavailable rather than wait.
+            self._cluster = RedisCluster(
+                startup_nodes=[ClusterNode(host, port) for host, port in seeds.seeds],
+                max_connections=max_connections,
+                retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2), **self._node_options)
+            self._redis = self._cluster
+        else:
+            # One retry on a fresh connection absorbs a pooled socket that died with a
+            # restart; more would only delay the StoreUnavailable the caller needs to see.
+            self._pool = aioredis.BlockingConnectionPool.from_url(
+                url, max_connections=max_connections, timeout=POOL_WAIT,
+                retry=Retry(NoBackoff(), 1), **common)
+            self._redis = aioredis.Redis(connection_pool=self._pool)
+        self._url = url
+        self._common = common
         self._scripts: dict[str, AsyncScript] = {
             name: self._redis.register_script(lua_source(name)) for name in _SCRIPTS}
         self._on_event: EventHandler | None = None

@@ -4,21 +4,23 @@
 --
 -- KEYS[1] frontdesk:{acct}:pub:stamp     hash subject -> "<version> <time>" of the last payload
 -- KEYS[2] frontdesk:{acct}:pub:payload   hash subject -> canonical JSON of the last payload
--- ARGV[1] the events channel (frontdesk:events; a channel, not a key, so it is in ARGV)
--- ARGV[2] stamp version (the account version of the snapshot)
--- ARGV[3] stamp time (epoch seconds the snapshot was computed at)
--- ARGV[4 + 3i], ARGV[5 + 3i], ARGV[6 + 3i]: subject, canonical payload JSON, event bytes
+-- ARGV[1] the publish command: PUBLISH (one Redis) or SPUBLISH (a cluster)
+-- ARGV[2] the account's channel (frontdesk:{acct}:events; a channel, not a key, so in ARGV;
+--   its hash tag puts it in the keys' slot, as SPUBLISH in a cluster script requires)
+-- ARGV[3] stamp version (the account version of the snapshot)
+-- ARGV[4] stamp time (epoch seconds the snapshot was computed at)
+-- ARGV[5 + 3i], ARGV[6 + 3i], ARGV[7 + 3i]: subject, canonical payload JSON, event bytes
 --   (codec.pack_event), for each item i
 -- Returns the subjects whose events went out, in item order (this run won them).
 --
 -- An item is published when its stamp is newer than the subject's last one (version first,
 -- then time) and its payload differs; a newer stamp with the same payload only moves the
 -- stamp. However many processes notice one change, exactly one script run wins, so each
--- socket gets it once. PUBLISH inside a script is allowed; on a cluster it reaches every node.
-local version, at = tonumber(ARGV[2]), tonumber(ARGV[3])
-local stamp = ARGV[2] .. ' ' .. ARGV[3]
+-- socket gets it once.
+local version, at = tonumber(ARGV[3]), tonumber(ARGV[4])
+local stamp = ARGV[3] .. ' ' .. ARGV[4]
 local sent = {}
-for i = 4, #ARGV, 3 do
+for i = 5, #ARGV, 3 do
   local subject, payload, event = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local last = redis.call('HGET', KEYS[1], subject)
   local newer = true
@@ -31,7 +33,7 @@ for i = 4, #ARGV, 3 do
     redis.call('HSET', KEYS[1], subject, stamp)
     if not (last and redis.call('HGET', KEYS[2], subject) == payload) then
       redis.call('HSET', KEYS[2], subject, payload)
-      redis.call('PUBLISH', ARGV[1], event)
+      redis.call(ARGV[1], ARGV[2], event)
       sent[#sent + 1] = subject
     end
   end

@@ -80,11 +80,16 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     await h.aclose()
 
 
-@pytest.fixture
-async def redis_harness(redis_url: str) -> AsyncIterator[Harness]:
-    """The Redis store alone (for what only a shared store can show)."""
-    h = Harness("redis", RedisStore(redis_url, node_id=f"test-{uuid.uuid4().hex[:8]}"), redis_url)
+@pytest.fixture(params=["redis", "cluster"])
+async def redis_harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    """The Redis store alone (for what only a shared store can show), on one redis-server
+    and on a six-node Redis Cluster."""
+    url = request.getfixturevalue("redis_url" if request.param == "redis"
+                                  else "redis_cluster_url")
+    h = Harness(request.param, RedisStore(url, node_id=f"test-{uuid.uuid4().hex[:8]}"), url)
     await h.store.open(h.events.append)
+    for account in WATCHED:
+        await h.store.watch(account)
     yield h
     await h.aclose()
 

@@ -15,7 +15,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from frontdesk.core.errors import StoreUnavailable
-from frontdesk.core.events import Event
+from frontdesk.core.events import Event, Push
 from frontdesk.core.model import AgentStatus, Routing
 from frontdesk.store import keys
 from frontdesk.store.redis import RedisStore
@@ -273,3 +273,33 @@ async def test_redis_down_at_open_is_not_fatal(redis_url: str, redis_server: Red
         if not redis_server.is_running:
             redis_server.start()
         await store.close()
+
+
+async def test_a_process_hears_only_the_accounts_it_watches(redis_harness: Harness) -> None:
+    harness = redis_harness
+    assert harness.url is not None
+    heard: list[Event] = []
+    solo = RedisStore(harness.url, node_id=f"solo-{uuid.uuid4().hex[:6]}")
+    await solo.open(heard.append)
+    try:
+        await solo.watch("solo")
+        await solo.watch("solo")  # twice is once
+        mine, theirs = Push("solo", {"type": "x", "n": 1}), Push(ACME, {"type": "x", "n": 2})
+        await harness.store.publish(theirs)
+        await harness.store.publish(mine)
+        await harness.settle()  # acme's event reached its watcher...
+        for _ in range(200):
+            if heard:
+                break
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.05)
+        assert heard == [mine]  # ...and never the process that does not watch acme
+        await solo.unwatch("solo")
+        await harness.store.publish(Push("solo", {"type": "x", "n": 3}))
+        await harness.store.watch("solo")
+        await harness.store.publish(Push("solo", {"type": "x", "n": 4}))
+        events = await harness.settle()
+        assert Push("solo", {"type": "x", "n": 4}) in events
+        assert heard == [mine]
+    finally:
+        await solo.close()

@@ -214,7 +214,7 @@ class RedisBus(RedisBase):
         shard.channels.clear()
         self._repair_needed.set()
         with contextlib.suppress(*_REDIS_ERRORS):
-            await shard.pubsub.aclose()
+            await shard.pubsub.aclose()  # type: ignore[no-untyped-call]
         with contextlib.suppress(*_REDIS_ERRORS):
             await shard.client.aclose()
 

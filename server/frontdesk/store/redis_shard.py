@@ -59,6 +59,6 @@ class Shard:
             with contextlib.suppress(asyncio.CancelledError, *_REDIS_ERRORS):
                 await self.task
         with contextlib.suppress(*_REDIS_ERRORS):
-            await self.pubsub.aclose()
+            await self.pubsub.aclose()  # type: ignore[no-untyped-call]
         with contextlib.suppress(*_REDIS_ERRORS):
             await self.client.aclose()

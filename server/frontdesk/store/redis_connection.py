@@ -128,6 +128,22 @@ def _clean_text(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+def _tolerate_routing_keys(callbacks: Any) -> None:
+    """Work around redis-py 8.1: a cluster MULTI pipeline hands each reply's callback the
+    `keys=` it was routed by (HGETALL's, HEXISTS's and others' take no such argument, so the
+    EXEC fails with TypeError after it ran). Wrap every callback to drop that argument."""
+
+    def tolerant(callback: Callable[..., Any]) -> Callable[..., Any]:
+        def call(response: Any, **options: Any) -> Any:
+            options.pop("keys", None)
+            return callback(response, **options)
+
+        return call
+
+    for name in list(callbacks):
+        callbacks[name] = tolerant(callbacks[name])
+
+
 class RedisBase:
     """State every part of the Redis store shares; the parts are mixins over it."""
 
@@ -155,6 +171,7 @@ class RedisBase:
                 startup_nodes=[ClusterNode(host, port) for host, port in seeds.seeds],
                 max_connections=max_connections,
                 retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2), **self._node_options)
+            _tolerate_routing_keys(self._cluster.response_callbacks)
             self._redis = self._cluster
         else:
             # One retry on a fresh connection absorbs a pooled socket that died with a

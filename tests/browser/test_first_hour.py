@@ -152,6 +152,7 @@ def test_offline_visitor_leaves_a_message_and_the_console_marks_it_read(
     visitor.goto(f"{frontdesk.url}/visitor.html?widget=demo")
     visitor.wait_for_selector(f'{HOST}[data-form="leave-message"]', state="attached", timeout=10000)
     visitor.click(f"{HOST} .launcher")
+    visitor.wait_for_timeout(300)  # the panel's opening animation
     # Checked in the page first: nothing is sent while the fields are wrong.
     visitor.fill(f"{HOST} #frontdesk-email", "not an email")
     visitor.click(f"{HOST} form.leave button[type=submit]")
@@ -201,6 +202,7 @@ def test_the_banner_says_when_the_widget_is_back_in_the_visitors_time(
     page.click(f"{HOST} .launcher")
     line = page.locator(f"{HOST} .banner .when")
     wait_until(lambda: line.inner_text() != "", what="the 'back at' line")
+    page.wait_for_timeout(300)  # the panel's opening animation, before the screenshot
     text = line.inner_text()
     weekday = opens.strftime("%A")  # 09:00 Berlin is the same day in New York (03:00)
     print(zone, "->", text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.cluster.conftest import SHORT, back_office
+from tests.cluster.conftest import BOTH_STORES, SHORT, back_office
 from tests.support import client as fd
 from tests.support.server import agent_token, make_settings
 
@@ -18,6 +18,7 @@ async def _put(proc, widget: str = "site", **settings) -> None:
         assert response.status_code == 200, response.text
 
 
+@BOTH_STORES
 async def test_a_status_change_on_a_reaches_sockets_on_b_within_100ms(processes):
     a, b = await processes(), await processes()
     await _put(a, offline_when_team_away=True)
@@ -44,6 +45,7 @@ async def test_a_status_change_on_a_reaches_sockets_on_b_within_100ms(processes)
           f"median {sorted(delays)[len(delays) // 2] * 1000:.1f} ms")
 
 
+@BOTH_STORES
 async def test_sigkill_of_the_agents_process_makes_it_unavailable_everywhere(processes):
     a, b = await processes(), await processes()
     await _put(a, offline_when_team_away=True)

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.cluster.conftest import SHORT, back_office
+from tests.cluster.conftest import BOTH_STORES, SHORT, back_office
 from tests.support import client as fd
 
 BEAT = 0.3
@@ -28,6 +28,7 @@ async def _put(proc, widget: str, account: str, status: str) -> None:
         assert response.status_code == 200, response.text
 
 
+@BOTH_STORES
 async def test_a_process_without_sockets_of_an_account_hears_none_of_its_events(processes):
     a, b = await processes(), await processes()
     await _put(a, "acme-site", "acme", "online")

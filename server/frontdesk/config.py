@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 
+from frontdesk.core.client_address import parse_networks
 from frontdesk.store.redis_url import hide_password, is_cluster_url, parse_cluster_url
 
 
@@ -29,6 +30,8 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("FRONTDESK_HEARTBEAT", "10", "seconds; clients send a frame at least this often"),
     ("FRONTDESK_PRESENCE_TTL", "30", "seconds of silence before a socket is closed (4000)"),
     ("FRONTDESK_CLOSE_GRACE", "2", "seconds an agent stays connected after a clean close"),
+    ("FRONTDESK_TRUSTED_PROXIES", "none",
+     "addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed"),
     ("FRONTDESK_MAX_FRAME", "65536", "bytes; the largest frame a client may send (>= 1024)"),
     ("FRONTDESK_REQUEST_TIMEOUT", "10",
      "seconds for a whole HTTP request to arrive; then 408 and close"),
@@ -53,6 +56,7 @@ class Settings:
     presence_ttl: float = 30.0
     close_grace: float = 2.0
     max_frame: int = 65536
+    trusted_proxies: tuple[str, ...] = ()  # FRONTDESK_TRUSTED_PROXIES (core/client_address.py)
     history_days: int = 35  # FRONTDESK_HISTORY_DAYS: how long the coverage history is kept
     # Not in the contract's environment list, but tunable for tests and operators.
     hello_timeout: float = 10.0
@@ -190,10 +194,17 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     if event_loop not in EVENT_LOOPS:
         problems["FRONTDESK_EVENT_LOOP"] = f"must be one of {', '.join(EVENT_LOOPS)}"
     history_days = _whole_days(env, "FRONTDESK_HISTORY_DAYS", 35, problems)
+    trusted_proxies = env.get("FRONTDESK_TRUSTED_PROXIES", "")
+    try:
+        proxies = tuple(str(n) for n in parse_networks(trusted_proxies))
+    except ValueError as exc:
+        problems["FRONTDESK_TRUSTED_PROXIES"] = f"must be addresses or CIDR ranges, comma-separated: {exc}"
+        proxies = ()
     if problems:
         raise ConfigError(problems)
     settings = Settings(secret=secret, api_key=api_key, redis_url=redis_url, heartbeat=heartbeat,
                         presence_ttl=ttl, close_grace=grace, max_frame=max_frame,
                         request_timeout=request_timeout, max_http_connections=max_http,
-                        event_loop=event_loop, history_days=history_days)
+                        event_loop=event_loop, history_days=history_days,
+                        trusted_proxies=proxies)
     return settings

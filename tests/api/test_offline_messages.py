@@ -157,3 +157,29 @@ async def test_unknown_message_is_404(api, site):
     response = await api.post("/api/v1/accounts/acme/offline-messages/nope/read")
     assert response.status_code == 404
     assert (await api.get("/api/v1/accounts/never/offline-messages")).json() == []
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_address_is_counted():
+    from tests.support.server import make_settings, running_server
+
+    async with running_server(make_settings(trusted_proxies=("127.0.0.1",))) as server:
+        async with server.api() as api:
+            await api.put("/api/v1/widgets/site", json={"account": "acme"})
+        async with httpx.AsyncClient(base_url=server.http) as public:
+            def post(address: str):
+                return leave(public, {"email": "a@b.io", "text": "hi"}, origin=None,
+                             **{"X-Forwarded-For": f"6.6.6.6, {address}"})
+            for _ in range(30):
+                assert (await post("198.51.100.1")).status_code == 201
+            assert (await post("198.51.100.1")).status_code == 429
+            assert (await post("198.51.100.2")).status_code == 201  # another visitor's address
+
+
+async def test_without_a_trusted_proxy_the_header_is_ignored(public, site):
+    for i in range(30):
+        response = await leave(public, {"email": "a@b.io", "text": "hi"},
+                               **{"X-Forwarded-For": f"198.51.100.{i}"})
+        assert response.status_code == 201
+    over = await leave(public, {"email": "a@b.io", "text": "hi"},
+                       **{"X-Forwarded-For": "198.51.100.200"})
+    assert over.status_code == 429

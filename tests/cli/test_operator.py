@@ -65,6 +65,7 @@ def test_demo_forgives_no_short_secret():
     ({"FRONTDESK_HEARTBEAT": "soon"}, "(got 'soon')"),
     ({"FRONTDESK_CLOSE_GRACE": "-1"}, "must not be negative (got -1)"),
     ({"FRONTDESK_MAX_FRAME": "12"}, "must be at least 1024 (got 12)"),
+    ({"FRONTDESK_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "'proxy.local' is not an IP"),
     ({"REDIS_URL": "http://user:hunter2@cache:6379"}, "(got 'http://user:***@cache:6379')"),
 ])
 def test_errors_name_the_value_they_got(env, expected):

@@ -101,6 +101,8 @@ def test_compose_has_redis_two_frontdesks_and_a_proxy():
         assert service["build"] == "."
         assert service["environment"]["REDIS_URL"].startswith("redis://redis:")
         assert "FRONTDESK_SECRET" in service["environment"]
+        assert "ports" not in service  # reached through the proxy only, which it trusts
+        assert service["environment"]["FRONTDESK_TRUSTED_PROXIES"]
     proxy = " ".join(services["proxy"]["command"])
     assert "frontdesk-a:8000" in proxy and "frontdesk-b:8000" in proxy
     assert os.path.basename(services["proxy"]["image"]).startswith("caddy")

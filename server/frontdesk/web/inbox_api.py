@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from frontdesk.core.client_address import client_address
 from frontdesk.core.model import to_wire_time
 from frontdesk.inbox import OriginRefused, RateLimited, UnknownMessage, UnknownWidget
 from frontdesk.web.auth import require_api_key
@@ -31,11 +32,13 @@ async def leave_message(request: Request) -> Response:
         return Response(status_code=204, headers={
             **cors, "Access-Control-Allow-Methods": "POST",
             "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"})
-    client = request.client
-    address = client.host if client else "unknown"
+    node = _node(request)
+    address = client_address(request.client.host if request.client else None,
+                             request.headers.get("x-forwarded-for"),
+                             node.settings.trusted_proxies)
     try:
         body = await _json_body(request)
-        message = await _node(request).inbox.leave(
+        message = await node.inbox.leave(
             widget, body, origin=request.headers.get("origin"), address=address)
     except UnknownWidget:
         raise ApiError(404, "no such widget") from None

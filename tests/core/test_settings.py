@@ -68,6 +68,8 @@ def test_defaults_are_filled_in_the_stored_document() -> None:
         "allowed_origins": [],
         "routing": "broadcast",
         "max_conversations_per_agent": 0,
+        "max_queue": 0,
+        "max_queue_wait": 0,
     }
 
 
@@ -622,3 +624,33 @@ def test_the_stored_document_parses_back_to_the_same_settings(value: WidgetSetti
     document = json.loads(json.dumps(settings_to_json(value)))
     assert parse_settings(document) == value
     assert settings_to_json(parse_settings(document)) == document
+
+
+# -- the queue limits (contract: An honest queue) ----------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "value", "stored"), [
+    ("max_queue", 0, 0), ("max_queue", 5, 5), ("max_queue", 100_000, 100_000),
+    ("max_queue_wait", 0, 0), ("max_queue_wait", 1.5, 1.5), ("max_queue_wait", 30.0, 30),
+    ("max_queue_wait", 600, 600),
+])
+def test_queue_limits_are_accepted(key: str, value: object, stored: object) -> None:
+    document = settings_to_json(parse_settings(with_field(key, value)))
+    assert document[key] == stored
+    assert type(document[key]) is type(stored)
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("max_queue", -1), ("max_queue", 2.5), ("max_queue", 3.0), ("max_queue", True),
+    ("max_queue", "3"), ("max_queue", None), ("max_queue", 100_001),
+    ("max_queue_wait", -0.5), ("max_queue_wait", True), ("max_queue_wait", "10"),
+    ("max_queue_wait", None), ("max_queue_wait", float("inf")), ("max_queue_wait", 10**400),
+])
+def test_bad_queue_limits_are_named(key: str, value: object) -> None:
+    assert set(invalid_fields(with_field(key, value))) == {key}
+
+
+def test_queue_limits_round_trip() -> None:
+    parsed = parse_settings({"account": "acme", "max_queue": 3, "max_queue_wait": 2.5})
+    assert (parsed.max_queue, parsed.max_queue_wait) == (3, 2.5)
+    assert parse_settings(json.loads(json.dumps(settings_to_json(parsed)))) == parsed

@@ -13,6 +13,8 @@ Choices the contract leaves open:
   is how browsers write the `Origin` header.
 - Messages may be empty; they are at most 1000 characters.
 - `max_conversations_per_agent` is a whole JSON number (not 5.0, not true) from 0 to 1000.
+- `max_queue` is a whole number from 0 to 100,000; `max_queue_wait` a number of seconds,
+  fractions allowed, not negative, finite (whole seconds are answered as integers).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
+from frontdesk.core.account_settings import parse_seconds, whole_or_fraction
 from frontdesk.core.errors import Invalid
 from frontdesk.core.model import Mode, Routing, WidgetStatus, is_valid_id
 
@@ -38,6 +41,7 @@ DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 1440
 MAX_MESSAGE_LENGTH = 1000
 MAX_CONVERSATIONS_LIMIT = 1000
+MAX_QUEUE_LIMIT = 100_000
 
 Interval = tuple[int, int]
 """Local minutes since midnight: start inclusive, end exclusive, 0 <= start < end <= 1440."""
@@ -79,6 +83,8 @@ class WidgetSettings:
     allowed_origins: tuple[str, ...] = ()
     routing: Routing = Routing.BROADCAST
     max_conversations_per_agent: int = 0
+    max_queue: int = 0  # 0 = no limit (contract: An honest queue)
+    max_queue_wait: float = 0  # seconds, 0 = no limit
     # Derived once, so the schedule (run on every status computation) does no lookups.
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
     _closed: frozenset[date] = field(init=False, repr=False, compare=False)
@@ -151,6 +157,8 @@ def parse_settings(raw: object) -> WidgetSettings:
         allowed_origins=take("allowed_origins", _parse_origins, ()),
         routing=take("routing", _enum_parser(Routing), Routing.BROADCAST),
         max_conversations_per_agent=take("max_conversations_per_agent", _parse_limit, 0),
+        max_queue=take("max_queue", _parse_queue_limit, 0),
+        max_queue_wait=take("max_queue_wait", _parse_seconds, 0.0),
     )  # every bad value was replaced by its default, so this is safe to build, then drop
     if errors:
         raise Invalid(dict(sorted(errors.items())), "invalid widget settings")
@@ -175,6 +183,8 @@ def settings_to_json(settings: WidgetSettings) -> dict[str, object]:
         "allowed_origins": list(settings.allowed_origins),
         "routing": settings.routing.value,
         "max_conversations_per_agent": settings.max_conversations_per_agent,
+        "max_queue": settings.max_queue,
+        "max_queue_wait": whole_or_fraction(settings.max_queue_wait),
     }
 
 
@@ -267,6 +277,21 @@ def _parse_limit(value: object) -> int:
     if not 0 <= value <= MAX_CONVERSATIONS_LIMIT:
         raise _Bad(f"must be from 0 to {MAX_CONVERSATIONS_LIMIT} (0 = no limit)")
     return value
+
+
+def _parse_queue_limit(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad("must be a whole number (0 = no limit)")
+    if not 0 <= value <= MAX_QUEUE_LIMIT:
+        raise _Bad(f"must be from 0 to {MAX_QUEUE_LIMIT} (0 = no limit)")
+    return value
+
+
+def _parse_seconds(value: object) -> float:
+    seconds = parse_seconds(value)
+    if seconds is None:
+        raise _Bad("must be a number of seconds, 0 or more (0 = no limit)")
+    return seconds
 
 
 def _parse_closed_dates(value: object) -> tuple[date, ...]:

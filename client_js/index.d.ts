@@ -5,6 +5,8 @@ export type EncodingChoice = 'auto' | Encoding;
 export type ClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
 export type Reconnect = 'never' | 'soon' | 'later';
 export type AgentStatus = 'online' | 'busy';
+/** Who set an agent's status: the agent, auto-away, or the back office. */
+export type StatusReason = 'agent' | 'idle' | 'api';
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -69,6 +71,7 @@ export interface AgentStatusFrame {
   agent: string;
   name: string;
   status: AgentStatus;
+  status_reason?: StatusReason;
   connected: boolean;
   available: boolean;
 }
@@ -112,13 +115,31 @@ export interface ConversationQueuedFrame {
   type: 'conversation.queued';
   conversation: string;
   position: number;
+  /** Seconds, or null while the account has no recent assignment from the queue. */
+  estimated_wait?: number | null;
   /** Set on the events the client re-emits from a welcome (not sent by the server). */
   restored?: true;
+}
+
+export interface ConversationRejectedFrame {
+  type: 'conversation.rejected';
+  reason: 'queue_full';
+  /** The widget's offline message. */
+  message: string;
+  widget: string;
+  visitor: string;
+}
+
+export interface ConversationRevokedFrame {
+  type: 'conversation.revoked';
+  conversation: string;
+  reason: 'agent_unavailable' | 'reassigned';
 }
 
 export interface ConversationClosedFrame {
   type: 'conversation.closed';
   conversation: string;
+  reason?: 'closed' | 'expired' | 'abandoned';
   /** Set when the client found, at a welcome, that a conversation it knew open was closed meanwhile. */
   restored?: true;
 }
@@ -133,7 +154,7 @@ export interface AgentWelcomeFrame {
   type: 'welcome';
   session: string;
   heartbeat: number;
-  agent: { id: string; name: string; status: AgentStatus };
+  agent: { id: string; name: string; status: AgentStatus; status_reason?: StatusReason };
   team: AgentStatusFrame[];
   widgets: WidgetStatusFrame[];
   /**
@@ -183,12 +204,14 @@ export interface AgentEvents extends CommonEvents {
   'agent.status': AgentStatusFrame;
   'offline_message.created': OfflineMessageCreatedFrame;
   'offline_message.read': OfflineMessageReadFrame;
+  'conversation.revoked': ConversationRevokedFrame;
 }
 
 export interface WidgetEvents extends CommonEvents {
   open: WidgetWelcomeFrame;
   welcome: WidgetWelcomeFrame;
   'conversation.queued': ConversationQueuedFrame;
+  'conversation.rejected': ConversationRejectedFrame;
 }
 
 export declare class FrontdeskClient<Events = CommonEvents> {
@@ -230,7 +253,13 @@ export interface Conversation extends ConversationJoinedFrame {
 
 export declare class FrontdeskAgent extends FrontdeskClient<AgentEvents> {
   constructor(options: AgentOptions);
-  readonly agent: { id: string; name: string; status: AgentStatus } | null;
+  readonly agent: { id: string; name: string; status: AgentStatus; status_reason?: StatusReason } | null;
+  /** Whether this page last told the server it is idle. */
+  readonly idle: boolean;
+  /** Conversations taken from this agent (reassigned), by id: the reason. */
+  readonly revoked: Map<string, 'agent_unavailable' | 'reassigned'>;
+  /** Send an `activity` frame when idleness changes; an idle page says so again on welcome. */
+  setIdle(idle: boolean): boolean;
   readonly status: AgentStatus | null;
   readonly team: Map<string, AgentStatusFrame>;
   readonly widgets: Map<string, WidgetStatusFrame>;
@@ -268,9 +297,15 @@ export interface LeaveMessageResult {
 
 export interface VisitorConversation {
   id: string | null;
-  state: 'starting' | 'queued' | 'assigned' | 'closed';
+  state: 'starting' | 'queued' | 'assigned' | 'closed' | 'rejected';
   position: number | null;
+  /** Seconds while queued; null without an estimate. */
+  estimatedWait?: number | null;
   agents: AgentRef[];
+  /** Why it ended (closed) or was refused (rejected). */
+  reason?: 'closed' | 'expired' | 'abandoned' | 'queue_full';
+  /** With `rejected`: the widget's offline message. */
+  message?: string;
 }
 
 export declare class FrontdeskWidget extends FrontdeskClient<WidgetEvents> {
@@ -294,6 +329,27 @@ export declare function pageForHello(page: unknown): string | null;
 
 export declare const AGENT_STATUSES: readonly AgentStatus[];
 export declare function visitorStorageKey(widget: string): string;
+/** "1st", "2nd", "3rd", "11th"... */
+export declare function ordinal(n: number): string;
+/** "You are 3rd, about 4 min" (no estimate: "You are 3rd"). */
+export declare function describeQueue(position: number | null, estimatedWait?: number | null): string;
+
+export declare const IDLE_AFTER_MS: number;
+export declare const INPUT_EVENTS: readonly string[];
+export interface ActivityWatch {
+  stop(): void;
+  /** ms (the `now` clock) of the last input. */
+  lastInput(): number;
+  check(): void;
+}
+/** Idle after `idleAfter` ms without input (default one minute) or while hidden; input: active. */
+export declare function watchActivity(agent: { setIdle(idle: boolean): unknown }, options?: {
+  idleAfter?: number;
+  document?: unknown;
+  window?: unknown;
+  now?: () => number;
+  timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(id: unknown): void };
+}): ActivityWatch;
 export declare function endpointUrl(path: string, server?: string): string;
 
 export declare const BACKOFF_DEFAULTS: Readonly<{ base: number; cap: number }>;

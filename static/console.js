@@ -3,7 +3,7 @@
 // (console.html#token=JWT), so it never reaches a server log, and is kept in sessionStorage.
 
 import { showAgentDay } from './coverage_view.js';
-import { FrontdeskAgent } from './frontdesk.js';
+import { FrontdeskAgent, watchActivity } from './frontdesk.js';
 import { avatarColor, formatWhen, h, initials, listNames, shortId } from './ui.js';
 
 const TOKEN_KEY = 'frontdesk.agentToken';
@@ -196,7 +196,7 @@ function renderConversations(client) {
     const names = (c.agents ?? []).map((a) => a.name || a.id);
     return h('li', {
       class: `card conversation${c.closed ? ' closed leaving' : ''}${fresh.has(c.conversation) ? ' new' : ''}`,
-      dataset: { conversation: c.conversation, state: c.closed ? 'closed' : 'open' },
+      dataset: { conversation: c.conversation, visitor: c.visitor, state: c.closed ? 'closed' : 'open' },
     },
       avatar('Visitor', 'offline', 'visitor-avatar'),
       h('div', { class: 'body' },
@@ -249,6 +249,47 @@ function renderConnection(client, info) {
     el.classList.add('warn');
     el.textContent = `Connection lost (${info.meaning}). Reconnecting${info.delay > 1500 ? ` in ${Math.round(info.delay / 1000)} s` : ''}…`;
   }
+}
+
+// ---- auto-away and reassignment (issue 15) -----------------------------------------------
+
+const REVOKED = {
+  agent_unavailable: 'went to a teammate: you were unavailable',
+  reassigned: 'was reassigned by your team',
+};
+
+function clockTime(date) {
+  return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/**
+ * The banner after auto-away: "You were set to Busy at 17:42 after N minutes idle", with a
+ * one-click return to Online. The server never sets an agent back online by itself.
+ * `lastInput`: ms of this page's last input (its idle minutes are what the agent knows).
+ */
+function renderIdleBanner(client, lastInput, live) {
+  const me = client.agent;
+  const banner = $('idle-banner');
+  const away = me?.status === 'busy' && me.status_reason === 'idle';
+  if (!away) {
+    banner.hidden = true;
+    return;
+  }
+  if (banner.hidden) { // first shown now: the time and minutes of this change
+    const now = new Date();
+    const minutes = Math.max(1, Math.round((now.getTime() - lastInput) / 60000));
+    $('idle-text').textContent = live
+      ? `You were set to Busy at ${clockTime(now)} after ${minutes} minute${minutes === 1 ? '' : 's'} idle.`
+      : 'You were set to Busy after being idle.';
+  }
+  banner.hidden = false;
+}
+
+function showRevoked(frame, visitor) {
+  const text = `The conversation with visitor ${shortId(visitor ?? frame.conversation)} ${REVOKED[frame.reason] ?? 'was taken from you'}.`;
+  const item = h('li', { dataset: { conversation: frame.conversation, reason: frame.reason } }, text);
+  $('revoked').append(item);
+  setTimeout(() => item.remove(), 15000);
 }
 
 // ---- the status menu ---------------------------------------------------------------------
@@ -373,7 +414,12 @@ function showSession(on) {
 function start(token) {
   $('signin').hidden = true;
   const client = new FrontdeskAgent({ token });
-  window.frontdeskConsole = { client }; // for the browser tests and for debugging
+  const activity = watchActivity(client);
+  window.frontdeskConsole = { client, activity }; // for the browser tests and for debugging
+  $('idle-return').addEventListener('click', () => {
+    client.setStatus('online');
+    $('idle-banner').hidden = true;
+  });
   const renderAll = () => {
     renderMe(client);
     renderTeam(client);
@@ -390,13 +436,23 @@ function start(token) {
     for (const c of client.conversations.values()) c.at ??= seen[c.conversation] ?? null;
     renderConnection(client);
     renderAll();
+    renderIdleBanner(client, activity.lastInput(), false);
     saveSeen(client);
     refreshDay(token, 300);
   });
   client.on('agent.status', (frame) => {
     renderTeam(client);
     renderMe(client);
-    if (frame.agent === client.agent?.id) refreshDay(token, 500);
+    if (frame.agent === client.agent?.id) {
+      renderIdleBanner(client, activity.lastInput(), true);
+      refreshDay(token, 500);
+    }
+  });
+  client.on('conversation.revoked', (frame) => {
+    const card = document.querySelector(`#conversations [data-conversation="${CSS.escape(frame.conversation)}"]`);
+    showRevoked(frame, card?.dataset.visitor);
+    renderConversations(client);
+    saveSeen(client);
   });
   client.on('widget.status', () => renderWidgets(client));
   client.on('coverage.gap', (frame) => showGap(frame));

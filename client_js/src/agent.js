@@ -13,8 +13,15 @@ export const AGENT_STATUSES = Object.freeze(['online', 'busy']);
  * @property {string} agent
  * @property {string} name
  * @property {'online' | 'busy'} status
+ * @property {'agent' | 'idle' | 'api'} [status_reason]  who set the status: the agent, auto-away
+ *   (idle) or the back office (api)
  * @property {boolean} connected
  * @property {boolean} available
+ *
+ * @typedef {object} ConversationRevokedFrame
+ * @property {'conversation.revoked'} type
+ * @property {string} conversation
+ * @property {'agent_unavailable' | 'reassigned'} reason
  *
  * @typedef {object} WidgetStatusFrame
  * @property {'widget.status'} type
@@ -37,7 +44,7 @@ export const AGENT_STATUSES = Object.freeze(['online', 'busy']);
  * @property {'welcome'} type
  * @property {string} session
  * @property {number} heartbeat
- * @property {{id: string, name: string, status: 'online' | 'busy'}} agent
+ * @property {{id: string, name: string, status: 'online' | 'busy', status_reason?: string}} agent
  * @property {AgentStatusFrame[]} team
  * @property {WidgetStatusFrame[]} widgets
  * @property {ConversationJoinedFrame[]} [conversations]  the open conversations this agent is
@@ -57,8 +64,12 @@ export class FrontdeskAgent extends FrontdeskClient {
     super(options, '/ws/agent');
     if (!options.token) throw new TypeError('FrontdeskAgent needs a token');
     this.token = options.token;
-    /** @type {{id: string, name: string, status: 'online' | 'busy'} | null} */
+    /** @type {{id: string, name: string, status: 'online' | 'busy', status_reason?: string} | null} */
     this.agent = null;
+    /** @type {boolean} whether this page told the server it is idle (`activity` frame) */
+    this.idle = false;
+    /** @type {Map<string, string>} conversations taken from this agent, by id: the reason */
+    this.revoked = new Map();
     /** @type {Map<string, AgentStatusFrame>} the team by agent id, this agent included */
     this.team = new Map();
     /** @type {Map<string, WidgetStatusFrame>} the account's widgets by id */
@@ -97,6 +108,19 @@ export class FrontdeskAgent extends FrontdeskClient {
   }
 
   /**
+   * Tell the server whether this page is idle (contract: the `activity` frame). Sent only when
+   * it changes; a new connection counts as active, so an idle page says so again on welcome.
+   * @param {boolean} idle
+   * @returns {boolean} whether a frame was sent now
+   */
+  setIdle(idle) {
+    const value = Boolean(idle);
+    if (value === this.idle) return false;
+    this.idle = value;
+    return this.send({ type: 'activity', idle: value });
+  }
+
+  /**
    * Close a conversation of this account.
    * @param {string} conversation
    * @returns {boolean} whether it was sent
@@ -113,6 +137,7 @@ export class FrontdeskAgent extends FrontdeskClient {
     if (Array.isArray(frame.offline_messages)) {
       this.offlineMessages = new Map(frame.offline_messages.map((m) => [m.message, m]));
     }
+    if (this.idle) queueMicrotask(() => this.send({ type: 'activity', idle: true }));
     if (this._pendingStatus && this._pendingStatus !== this.agent.status) {
       const status = this._pendingStatus;
       queueMicrotask(() => this.setStatus(status));
@@ -159,7 +184,10 @@ export class FrontdeskAgent extends FrontdeskClient {
       case 'agent.status':
         this.team.set(frame.agent, frame);
         if (this.agent && frame.agent === this.agent.id) {
-          this.agent = { ...this.agent, name: frame.name ?? this.agent.name, status: frame.status };
+          this.agent = {
+            ...this.agent, name: frame.name ?? this.agent.name, status: frame.status,
+            status_reason: frame.status_reason ?? this.agent.status_reason,
+          };
         }
         break;
       case 'widget.status':
@@ -182,6 +210,11 @@ export class FrontdeskAgent extends FrontdeskClient {
         break;
       case 'offline_message.read':
         this.offlineMessages.delete(frame.message);
+        break;
+      case 'conversation.revoked':
+        // Taken from this agent (reassigned): it is no longer this agent's conversation.
+        this.conversations.delete(frame.conversation);
+        this.revoked.set(frame.conversation, frame.reason);
         break;
       default:
         break;

@@ -5,7 +5,10 @@
  */
 
 export { FrontdeskAgent, AGENT_STATUSES } from './agent.js';
-export { FrontdeskWidget, visitorStorageKey, pageForHello, MAX_PAGE } from './widget.js';
+export {
+  FrontdeskWidget, visitorStorageKey, pageForHello, MAX_PAGE, describeQueue, ordinal,
+} from './widget.js';
+export { watchActivity, IDLE_AFTER_MS, INPUT_EVENTS } from './activity.js';
 export { FrontdeskClient, endpointUrl } from './client.js';
 export { backoffDelay, backoffCeiling, BACKOFF_DEFAULTS } from './backoff.js';
 export { CloseCode, CLOSE_CODES, reconnectPolicy, describeClose } from './close_codes.js';

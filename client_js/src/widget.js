@@ -9,9 +9,13 @@ import { FrontdeskClient, sameAgents } from './client.js';
  *
  * @typedef {object} VisitorConversation
  * @property {string | null} id  null until the server names it
- * @property {'starting' | 'queued' | 'assigned' | 'closed'} state
+ * @property {'starting' | 'queued' | 'assigned' | 'closed' | 'rejected'} state
  * @property {number | null} position  place in the queue, 1 = next
+ * @property {number | null} [estimatedWait]  seconds, while queued (null: no estimate yet)
  * @property {{id: string, name: string}[]} agents  the agents who joined
+ * @property {'closed' | 'expired' | 'abandoned' | 'queue_full'} [reason]  why it ended: closed
+ *   by an agent, waited too long in the queue, left the queue, or refused (queue full)
+ * @property {string} [message]  with `rejected`: the widget's offline message
  *
  * @typedef {import('./agent.js').ConversationJoinedFrame} ConversationJoinedFrame
  *
@@ -19,6 +23,14 @@ import { FrontdeskClient, sameAgents } from './client.js';
  * @property {'conversation.queued'} type
  * @property {string} conversation
  * @property {number} position
+ * @property {number | null} [estimated_wait]  seconds
+ *
+ * @typedef {object} ConversationRejectedFrame
+ * @property {'conversation.rejected'} type
+ * @property {'queue_full'} reason
+ * @property {string} message  the widget's offline message
+ * @property {string} widget
+ * @property {string} visitor
  *
  * @typedef {object} WidgetWelcomeFrame
  * @property {'welcome'} type
@@ -75,6 +87,27 @@ function defaultStorage() {
   } catch {
     return null;
   }
+}
+
+
+/** 1st, 2nd, 3rd, 4th, 11th, 22nd... @param {number} n */
+export function ordinal(n) {
+  const mod100 = n % 100;
+  if (mod100 >= 11 && mod100 <= 13) return `${n}th`;
+  const suffix = { 1: 'st', 2: 'nd', 3: 'rd' }[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
+/**
+ * The queue line a visitor reads: "You are 3rd, about 4 min" (contract: An honest queue).
+ * @param {number | null} position  1 = next
+ * @param {number | null | undefined} estimatedWait  seconds, or null when there is no estimate
+ */
+export function describeQueue(position, estimatedWait) {
+  const where = position === 1 ? 'You are next' : position ? `You are ${ordinal(position)}` : 'You are in line';
+  if (typeof estimatedWait !== 'number' || !Number.isFinite(estimatedWait)) return where;
+  if (estimatedWait < 45) return `${where}, less than a minute`;
+  return `${where}, about ${Math.max(1, Math.round(estimatedWait / 60))} min`;
 }
 
 export class FrontdeskWidget extends FrontdeskClient {
@@ -192,6 +225,7 @@ export class FrontdeskWidget extends FrontdeskClient {
       if (c?.state === 'starting') this._pendingStart = null; // the server has it already
       const unchanged = c?.id === open.conversation && (open.type === 'conversation.queued'
         ? c.state === 'queued' && c.position === (open.position ?? null)
+          && (c.estimatedWait ?? null) === (open.estimated_wait ?? null)
         : c.state === 'assigned' && sameAgents(c.agents, open.agents ?? []));
       if (unchanged) return [];
       if (c && c.id !== open.conversation && c.id !== null) this.conversation = null;
@@ -231,7 +265,16 @@ export class FrontdeskWidget extends FrontdeskClient {
       case 'conversation.queued':
         this.conversation = {
           id: frame.conversation, state: 'queued', position: frame.position ?? null,
+          estimatedWait: frame.estimated_wait ?? null,
           agents: c?.id === frame.conversation ? c.agents : [],
+        };
+        break;
+      case 'conversation.rejected':
+        // Refused (the queue is full): nothing was created; the offline message says why.
+        this._pendingStart = null;
+        this.conversation = {
+          id: null, state: 'rejected', position: null, agents: [],
+          reason: frame.reason ?? 'queue_full', message: frame.message ?? '',
         };
         break;
       case 'conversation.joined': {
@@ -247,6 +290,7 @@ export class FrontdeskWidget extends FrontdeskClient {
         if (!c || c.id === frame.conversation || c.id === null) {
           this.conversation = {
             id: frame.conversation, state: 'closed', position: null, agents: c?.agents ?? [],
+            reason: frame.reason ?? 'closed',
           };
         }
         break;

@@ -290,6 +290,7 @@
     var c = client && client.conversation;
     var online = !!(client && client.isOnline);
     host.dataset.conversation = c ? c.state : 'none';
+    host.dataset.ended = c && c.reason ? c.reason : '';
     var key = JSON.stringify([c, online, !!(client && client.status), sentText, leaveState]);
     if (key === bodyKey && force !== true) return; // unchanged: leave the form (and what is typed) alone
     bodyKey = key;
@@ -305,16 +306,24 @@
       joined.append(faces, el('span', { class: 'who' }, who + ' joined the conversation'));
       nodes.push(joined);
     }
-    var idle = !c || c.state === 'closed';
-    if (idle && c) nodes.push(el('div', { class: 'event' }, 'The conversation has ended. Thank you!'));
+    var idle = !c || c.state === 'closed' || c.state === 'rejected';
+    // Refused (the queue is full) or waited too long: say so, and offer the leave-a-message
+    // form with the widget's offline message (contract: An honest queue).
+    var turnedAway = !!c && (c.state === 'rejected' || c.state === 'closed' && c.reason === 'expired');
+    var awayNote = turnedAway ? (c.message || (client && client.status && client.status.status === 'offline' && client.status.message) ||
+      'Leave a message and we will reply by email.') : null;
+    if (turnedAway) {
+      nodes.push(el('div', { class: 'event turned-away', 'data-reason': c.reason || '' },
+        c.state === 'rejected' ? 'All our agents are busy right now.' : 'Sorry, nobody could take your conversation in time.'));
+    } else if (idle && c) nodes.push(el('div', { class: 'event' }, 'The conversation has ended. Thank you!'));
     if (leaveState.sent && (idle || leaveState.offered !== null)) {
       nodes.push(el('div', { class: 'sent', role: 'status' }, 'Thank you! Your message was sent. We will reply to ' + leaveState.sent + '.'));
       var again = el('button', { class: 'link', type: 'button' }, 'Send another message');
       again.addEventListener('click', function () { leaveState.sent = null; delete host.dataset.message; renderBody(true); });
       nodes.push(again);
-    } else if (leaveState.offered !== null || (idle && !online && client && client.status)) {
-      // Offline (or offered by the page): a message instead of a conversation.
-      leaveNote.textContent = leaveState.offered || 'Leave a message and we will reply by email.';
+    } else if (leaveState.offered !== null || turnedAway || (idle && !online && client && client.status)) {
+      // Offline, turned away, or offered by the page: a message instead of a conversation.
+      leaveNote.textContent = leaveState.offered || awayNote || 'Leave a message and we will reply by email.';
       host.dataset.form = 'leave-message';
       nodes.push(leave);
     } else if (idle) {
@@ -325,8 +334,11 @@
     } else if (c.state === 'starting') {
       nodes.push(el('div', { class: 'event' }, 'Connecting you with our team…'));
     } else if (c.state === 'queued') {
-      var q = el('div', { class: 'queue', 'data-position': String(c.position) });
-      q.append(el('strong', {}, c.position === 1 ? 'You are next' : 'Number ' + c.position + ' in line'),
+      var q = el('div', { class: 'queue', 'data-position': String(c.position),
+        'data-estimate': c.estimatedWait === null || c.estimatedWait === undefined ? '' : String(c.estimatedWait) });
+      var line = lib && lib.describeQueue ? lib.describeQueue(c.position, c.estimatedWait)
+        : (c.position === 1 ? 'You are next' : 'Number ' + c.position + ' in line');
+      q.append(el('strong', { class: 'queue-line' }, line),
         document.createTextNode('An agent will be with you shortly.'));
       nodes.push(q);
     }
@@ -369,6 +381,7 @@
     client.on('conversation.queued', function () { syncText(); renderBody(); });
     client.on('conversation.joined', function () { syncText(); renderBody(); });
     client.on('conversation.closed', renderBody);
+    client.on('conversation.rejected', renderBody);
     client.on('close', function (info) { renderConnection(info); });
     client.connect();
     render();

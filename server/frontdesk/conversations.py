@@ -16,7 +16,7 @@ from frontdesk.core import frames
 from frontdesk.core.errors import ErrorCode, FrameError
 from frontdesk.core.events import Push
 from frontdesk.core.listings import conversation_item
-from frontdesk.core.model import ConversationState
+from frontdesk.core.model import CloseReason, ConversationState, RevokeReason
 from frontdesk.core.queue_stats import Moment
 from frontdesk.feed import Feed
 from frontdesk.runtime import Runtime
@@ -25,7 +25,10 @@ from frontdesk.store.base import (
     Conversation,
     ConversationStore,
     QueueChange,
+    Reassignment,
+    Refusal,
     StartResult,
+    UpkeepStore,
 )
 from frontdesk.store.messages import ConversationPageStore
 
@@ -39,15 +42,21 @@ def new_conversation_id() -> str:
 
 
 class Conversations:
-    def __init__(self, runtime: Runtime, conversations: ConversationStore, feed: Feed,
-                 pages: ConversationPageStore,
+    def __init__(self, runtime: Runtime, conversations: ConversationStore,
+                 upkeep: UpkeepStore, feed: Feed, pages: ConversationPageStore,
                  moments: MomentListener | None = None) -> None:
         self._runtime = runtime
         self._moments = moments
         self._clock = runtime.clock
         self._store = conversations
+        self._upkeep = upkeep
         self._feed = feed
         self._pages = pages  # the page each conversation started on (joined frames show it)
+        self._queued_listeners: list[Callable[[str], None]] = []
+
+    def follow_queueing(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(account)` when a conversation was queued (its expiry deadline)."""
+        self._queued_listeners.append(listener)
         self._departures: dict[tuple[str, str, str], asyncio.TimerHandle] = {}
 
     def watch_departure(self, account: str, widget: str, visitor: str) -> None:
@@ -83,15 +92,66 @@ class Conversations:
         now = self._clock().timestamp()
         result = await self._store.start_conversation(
             account, widget, new_conversation_id(), visitor, text, now)
-        if result is not None:
-            if page and not result.existing:
-                await self._pages.remember_page(account, result.conversation.id, page)
-            if not result.existing:
-                queued = result.conversation.state is ConversationState.QUEUED
-                self._tell(account, result.conversation.id,
-                           Moment.STARTED_QUEUED if queued else Moment.STARTED, now)
-            await self._announce(result.conversation, to_agents=not result.existing)
+        if result is None:
+            return None
+        conversation = result.conversation
+        if conversation.state is ConversationState.REJECTED:
+            self._tell(account, None, Moment.REJECTED, now)
+            await self._feed.publish(Push(
+                account, frames.conversation_rejected(widget, visitor, result.message or ""),
+                visitor=(widget, visitor), at=now))
+            return result
+        if page and not result.existing:
+            await self._pages.remember_page(account, conversation.id, page)
+        if not result.existing:
+            queued = conversation.state is ConversationState.QUEUED
+            self._tell(account, conversation.id,
+                       Moment.STARTED_QUEUED if queued else Moment.STARTED, now)
+        await self._announce(conversation, to_agents=not result.existing)
+        if conversation.state is ConversationState.QUEUED and not result.existing:
+            for listener in self._queued_listeners:
+                listener(account)
         return result
+
+    async def reassign(self, conversation: str, to: str | None) -> Reassignment | Refusal | None:
+        """The reassign route: to `to`, or by routing without its current agents."""
+        result = await self._upkeep.reassign_conversation(conversation, to,
+                                                          self._clock().timestamp())
+        if isinstance(result, Reassignment):
+            await self.announce_reassignment(result, RevokeReason.REASSIGNED)
+            for listener in self._queued_listeners:
+                listener(result.conversation.account)
+        return result
+
+    async def announce_reassignment(self, result: Reassignment, reason: RevokeReason) -> None:
+        """revoked to the agents it left; joined to the new agents and the visitor (or the
+        visitor's queued frame, among the queue's pushes)."""
+        conversation = result.conversation
+        at = self._clock().timestamp()
+        if result.added:
+            self._tell(conversation.account, conversation.id, Moment.ASSIGNED, at)
+        elif result.revoked and conversation.state is ConversationState.QUEUED:
+            self._tell(conversation.account, conversation.id, Moment.QUEUED, at)
+        if result.revoked:
+            await self._feed.publish(Push(
+                conversation.account, frames.conversation_revoked(conversation.id, reason),
+                agents=result.revoked, at=at))
+        if conversation.state is ConversationState.ASSIGNED and (result.added or result.revoked):
+            payload = state_payload(conversation, await self._page_of(conversation))
+            if payload is not None:
+                await self._feed.publish(Push(
+                    conversation.account, payload, agents=result.added,
+                    visitor=(conversation.widget, conversation.visitor), at=at))
+        await self.announce_queue(conversation.account, result.queue)
+
+    async def announce_expired(self, conversation: Conversation) -> None:
+        """Queued too long (contract: max_queue_wait): closed, with reason expired."""
+        await self._pages.forget_pages(conversation.account, [conversation.id])
+        self._tell(conversation.account, conversation.id, Moment.CLOSED)
+        await self._feed.publish(Push(
+            conversation.account,
+            frames.conversation_closed(conversation.id, CloseReason.EXPIRED),
+            visitor=(conversation.widget, conversation.visitor), at=self._clock().timestamp()))
 
     def _tell(self, account: str, conversation: str | None, moment: Moment,
               at: float | None = None) -> None:
@@ -141,16 +201,19 @@ class Conversations:
             await self._pages.forget_pages(closed.account, [closed.id])
             self._tell(closed.account, closed.id, Moment.CLOSED)
             await self._feed.publish(Push(
-                closed.account, frames.conversation_closed(closed.id),
+                closed.account,
+                frames.conversation_closed(closed.id, closed.close_reason or CloseReason.CLOSED),
                 agents=tuple(a.id for a in closed.agents), visitor=(closed.widget, closed.visitor),
                 at=self._clock().timestamp()))
-            await self._announce_queue(closed.account, result.queue)
+            await self.announce_queue(closed.account, result.queue)
 
     async def assign_queued(self, account: str) -> None:
         change = await self._store.assign_queued(account, self._clock().timestamp())
-        await self._announce_queue(account, change)
+        await self.announce_queue(account, change)
 
-    async def _announce_queue(self, account: str, change: QueueChange) -> None:
+    async def announce_queue(self, account: str, change: QueueChange) -> None:
+        """joined for those assigned from the queue; queued (position, estimate) for those
+        whose frame must go out again."""
         for conversation in change.assigned:
             self._tell(account, conversation.id, Moment.ASSIGNED)
             await self._announce(conversation, to_agents=True)
@@ -190,5 +253,6 @@ def state_payload(conversation: Conversation, page: str | None = None) -> dict[s
                                           conversation.visitor, conversation.agents,
                                           conversation.text, page)
     if conversation.state is ConversationState.QUEUED and conversation.position is not None:
-        return frames.conversation_queued(conversation.id, conversation.position)
+        return frames.conversation_queued(conversation.id, conversation.position,
+                                          conversation.estimated_wait)
     return None

@@ -13,6 +13,7 @@ import logging
 import secrets
 
 from frontdesk.account_metrics import AccountMetrics
+from frontdesk.accounts import Accounts
 from frontdesk.config import Settings
 from frontdesk.conversations import Conversations
 from frontdesk.core.errors import StoreUnavailable
@@ -23,6 +24,7 @@ from frontdesk.hub import Hub
 from frontdesk.inbox import Inbox
 from frontdesk.metrics import Metrics
 from frontdesk.presence import Presence
+from frontdesk.reviews import Reviews
 from frontdesk.runtime import Clock, Runtime, StoreHealth, Tasks, system_clock
 from frontdesk.store.base import Store
 from frontdesk.subscriptions import AccountSubscriptions
@@ -55,19 +57,26 @@ class Node:
         self.history = History(self.runtime, history=store, widgets=store, agents=store,
                                feed=self.feed)
         self.gaps = GapAlerts(self.runtime, self.history, store=store, feed=self.feed)
-        self.conversations = Conversations(self.runtime, conversations=store, feed=self.feed,
-                                           pages=store, moments=self.history.note)
+        self.conversations = Conversations(self.runtime, conversations=store, upkeep=store,
+                                           feed=self.feed, pages=store,
+                                           moments=self.history.note)
         self.account_metrics = AccountMetrics(self.metrics.registry, self.hub, agents=store,
                                               conversations=store)
         self.inbox = Inbox(self.runtime, messages=store, widgets=store, feed=self.feed)
         self.presence = Presence(self.runtime, agents=store, feed=self.feed, hub=self.hub,
                                  widgets=self.widgets, conversations=self.conversations)
+        self.reviews = Reviews(self.runtime, upkeep=store, widgets=self.widgets,
+                               conversations=self.conversations)
+        self.accounts = Accounts(accounts=store, reviews=self.reviews)
         self.welcome = Welcome(self.runtime, presence=self.presence, widgets=self.widgets,
                                conversations=self.conversations, feed=self.feed,
                                inbox=self.inbox)
         # What this process does when other processes' events arrive, or the store returns.
         self.feed.follow_graces(self.presence.arm_grace)
         self.feed.follow_widget_statuses(self.widgets.arm_from_payload)
+        # Deadlines of issue 15 move with presence, statuses, settings and the queue.
+        self.widgets.follow_refreshes(self.reviews.poke)
+        self.conversations.follow_queueing(self.reviews.poke)
         self.health.on_recovery(
             lambda: self.tasks.spawn(self.presence.reregister(), "reregister"))
 
@@ -88,6 +97,7 @@ class Node:
         await self.store.open(self.feed.receive, on_reconnect=self._store_returned)
         self.history.start()
         self.tasks.spawn(self.presence.keep_alive(), "liveness")
+        self.tasks.spawn(self.reviews.keep_watch(), "deadlines")
 
     async def stop(self) -> None:
         self.widgets.disarm_all()
@@ -95,6 +105,7 @@ class Node:
         self.conversations.stop_watching()
         self.gaps.stop()
         self.subscriptions.stop()
+        self.reviews.disarm_all()
         await self.tasks.stop()
         try:
             await self.presence.retire()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from frontdesk.conversations import Conversations
 from frontdesk.core.errors import StoreUnavailable
 from frontdesk.core.events import GraceStarted
-from frontdesk.core.model import AgentStatus
+from frontdesk.core.model import AgentState, AgentStatus, StatusReason
 from frontdesk.core.tokens import AgentClaims
 from frontdesk.feed import Feed
 from frontdesk.hub import Hub
@@ -71,11 +71,21 @@ class Presence:
         await self._store.end_connection(account, agent, connection, None)
         await self._widgets.refresh_account(account)
 
-    async def set_status(self, account: str, agent: str, status: AgentStatus) -> None:
-        if await self._store.set_agent_status(account, agent, status):
+    async def set_status(self, account: str, agent: str, status: AgentStatus,
+                         reason: StatusReason = StatusReason.AGENT, *,
+                         known_only: bool = False) -> AgentState | None:
+        """Set the agent's status (by the agent, or by the API); the agent as it is then.
+
+        `known_only`: an agent the account never saw is left alone (None): the API's 404.
+        """
+        if known_only and not any(a.id == agent for a in (await self._store.team(account)).agents):
+            return None
+        if await self._store.set_agent_status(account, agent, status, reason):
             await self._widgets.refresh_account(account)
             if status is AgentStatus.ONLINE:
                 await self._conversations.assign_queued(account)
+        team = await self._store.team(account)
+        return next((a for a in team.agents if a.id == agent), None)
 
     async def see_agent(self, account: str, agent: str, name: str) -> None:
         """Record the agent (a token was issued for it); announce it if it is new."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +49,7 @@ class Widgets:
         self._feed = feed
         self._hub = hub
         self._timers: dict[tuple[str, str], tuple[datetime, asyncio.TimerHandle]] = {}
+        self._refresh_listeners: list[Callable[[str], None]] = []
 
     # --- settings (the back-office API) ------------------------------------------------------
     async def put(self, widget: str, settings: WidgetSettings) -> bool:
@@ -133,7 +135,15 @@ class Widgets:
             items.append((widget_subject(widget),
                           Push(account, view.to_payload(), widget=widget, all_agents=True, at=at)))
             self.arm(account, widget, view.next_change)
-        return await self._feed.publish_changed(account, (team.version, now.timestamp()), items)
+        sent = await self._feed.publish_changed(account, (team.version, now.timestamp()), items)
+        for listener in self._refresh_listeners:
+            listener(account)
+        return sent
+
+    def follow_refreshes(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(account)` after each refresh: every presence, status or settings
+        change of the account passes here (the reviews of issue 15 follow them)."""
+        self._refresh_listeners.append(listener)
 
     async def resync_local(self, account: str) -> None:
         """After an outage: give this process's sockets what they missed while the bus was down.

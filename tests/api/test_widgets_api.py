@@ -117,10 +117,10 @@ async def test_agents_listing_and_token_route(server: RunningServer, api):
     assert announced["connected"] is False and announced["status"] == "online"
     agents = (await api.get("/api/v1/accounts/acme/agents")).json()
     assert agents == [
-        {"id": "kevin", "name": "Kevin", "status": "online", "connected": True,
-         "available": True, "conversations": 0},
-        {"id": "samantha", "name": "Samantha", "status": "online", "connected": False,
-         "available": False, "conversations": 0},
+        {"id": "kevin", "name": "Kevin", "status": "online", "status_reason": "agent",
+         "connected": True, "available": True, "conversations": 0},
+        {"id": "samantha", "name": "Samantha", "status": "online", "status_reason": "agent",
+         "connected": False, "available": False, "conversations": 0},
     ]
     response = await api.post("/api/v1/accounts/acme/agents/samantha/token", json={"ttl": "x"})
     assert response.status_code == 422 and set(response.json()["fields"]) == {"name", "ttl"}

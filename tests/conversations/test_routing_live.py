@@ -59,7 +59,8 @@ async def test_done_when_round_robin_capacity_one(server, api, encoding):
     await kevin.send({"type": "conversation.close", "conversation": joined["conversation"]})
     for side in (kevin, first):
         closed = await side.recv_type("conversation.closed")
-        assert closed == {"type": "conversation.closed", "conversation": joined["conversation"]}
+        assert closed == {"type": "conversation.closed", "conversation": joined["conversation"],
+                          "reason": "closed"}
     listing = {a["id"]: a["conversations"]
                for a in (await api.get("/api/v1/accounts/acme/agents")).json()}
     assert listing == {"kevin": 0, "samantha": 1}

@@ -21,7 +21,8 @@ async def test_busy_agent_turns_team_away_widget_offline(server: RunningServer, 
     assert len(welcome["visitor"]) >= 22
 
     agent, agent_welcome = await fd.agent(server.ws, agent_token("acme", "kevin"), encoding)
-    assert agent_welcome["agent"] == {"id": "kevin", "name": "Kevin", "status": "online"}
+    assert agent_welcome["agent"] == {"id": "kevin", "name": "Kevin", "status": "online",
+                                      "status_reason": "agent"}
     online = await visitor.recv_type("widget.status")
     assert online["status"] == "online" and online["reason"] == "manual"
 

@@ -59,7 +59,8 @@ async def test_welcome_payloads(server, api, site, encoding):
                                   "conversations", "offline_messages"}
     assert agent_welcome["conversations"] == []
     assert agent_welcome["team"] == [{"type": "agent.status", "agent": "kevin", "name": "Kevin",
-                                      "status": "online", "connected": True, "available": True}]
+                                      "status": "online", "status_reason": "agent",
+                                      "connected": True, "available": True}]
     assert [w["widget"] for w in agent_welcome["widgets"]] == ["site"]
     assert agent_welcome["widgets"][0]["type"] == "widget.status"
     await agent.close()

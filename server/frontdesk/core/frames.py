@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from frontdesk.core.errors import ErrorCode
-from frontdesk.core.model import AgentRef, AgentState
+from frontdesk.core.model import AgentRef, AgentState, CloseReason, RevokeReason
 
 
 def agent_status(agent: AgentState) -> dict[str, Any]:
     return {
         "type": "agent.status", "agent": agent.id, "name": agent.name,
-        "status": agent.status.value, "connected": agent.is_connected,
-        "available": agent.is_available,
+        "status": agent.status.value, "status_reason": agent.status_reason.value,
+        "connected": agent.is_connected, "available": agent.is_available,
     }
 
 
@@ -21,7 +21,7 @@ def agent_listing(agent: AgentState) -> dict[str, Any]:
     """One row of GET /api/v1/accounts/{account}/agents."""
     return {
         "id": agent.id, "name": agent.name, "status": agent.status.value,
-        "connected": agent.is_connected, "available": agent.is_available,
+        "status_reason": agent.status_reason.value, "connected": agent.is_connected, "available": agent.is_available,
         "conversations": agent.conversations,
     }
 
@@ -39,7 +39,8 @@ def agent_welcome(session: str, heartbeat: float, me: AgentState, team: Iterable
     `conversations`: the agent's open ones, as joined payloads."""
     return {
         "type": "welcome", "session": session, "heartbeat": seconds(heartbeat),
-        "agent": {"id": me.id, "name": me.name, "status": me.status.value},
+        "agent": {"id": me.id, "name": me.name, "status": me.status.value,
+                  "status_reason": me.status_reason.value},
         "team": [agent_status(a) for a in team], "widgets": list(widgets),
         "conversations": list(conversations), "offline_messages": list(offline_messages),
     }
@@ -70,9 +71,24 @@ def conversation_joined(conversation: str, widget: str, visitor: str,
             "text": text, "page": page}
 
 
-def conversation_queued(conversation: str, position: int) -> dict[str, Any]:
-    return {"type": "conversation.queued", "conversation": conversation, "position": position}
+def conversation_queued(conversation: str, position: int,
+                        estimated_wait: int | None) -> dict[str, Any]:
+    """`estimated_wait`: whole seconds, or None (contract: An honest queue)."""
+    return {"type": "conversation.queued", "conversation": conversation, "position": position,
+            "estimated_wait": estimated_wait}
 
 
-def conversation_closed(conversation: str) -> dict[str, Any]:
-    return {"type": "conversation.closed", "conversation": conversation}
+def conversation_closed(conversation: str,
+                        reason: CloseReason = CloseReason.CLOSED) -> dict[str, Any]:
+    return {"type": "conversation.closed", "conversation": conversation, "reason": reason.value}
+
+
+def conversation_revoked(conversation: str, reason: RevokeReason) -> dict[str, Any]:
+    """To the agents a conversation was taken from (contract: Agents: reassignment)."""
+    return {"type": "conversation.revoked", "conversation": conversation, "reason": reason.value}
+
+
+def conversation_rejected(widget: str, visitor: str, message: str) -> dict[str, Any]:
+    """To the visitor whose start found the queue full (contract: An honest queue)."""
+    return {"type": "conversation.rejected", "reason": "queue_full", "message": message,
+            "widget": widget, "visitor": visitor}

@@ -25,6 +25,29 @@ class AgentStatus(StrEnum):
     BUSY = "busy"
 
 
+class StatusReason(StrEnum):
+    """Who set an agent's status (contract: Agents): the agent, auto-away, or the API."""
+
+    AGENT = "agent"
+    IDLE = "idle"
+    API = "api"
+
+
+class CloseReason(StrEnum):
+    """Why a conversation closed (contract: An honest queue, `conversation.closed`)."""
+
+    CLOSED = "closed"  # by an agent or the API
+    EXPIRED = "expired"  # waited in the queue longer than max_queue_wait
+    ABANDONED = "abandoned"  # the visitor left while queued
+
+
+class RevokeReason(StrEnum):
+    """Why a conversation was taken from an agent (`conversation.revoked`)."""
+
+    AGENT_UNAVAILABLE = "agent_unavailable"  # reassign_after ran out
+    REASSIGNED = "reassigned"  # the reassign route
+
+
 class WidgetStatus(StrEnum):
     ONLINE = "online"
     OFFLINE = "offline"
@@ -51,6 +74,7 @@ class ConversationState(StrEnum):
     ASSIGNED = "assigned"
     QUEUED = "queued"
     CLOSED = "closed"
+    REJECTED = "rejected"  # refused at its start (queue full); never stored
 
 
 class ClientKind(StrEnum):
@@ -79,6 +103,7 @@ class AgentState:
     connections: int
     conversations: int
     last_assigned: float | None = None
+    status_reason: StatusReason = StatusReason.AGENT
 
     @property
     def is_connected(self) -> bool:

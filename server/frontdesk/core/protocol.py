@@ -46,6 +46,13 @@ class SetStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class Activity:
+    """`{"type": "activity", "idle": bool}` (contract: Agents: auto-away)."""
+
+    idle: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CloseConversation:
     conversation: str
 
@@ -67,7 +74,8 @@ class MarkMessageRead:
     message: str
 
 
-AGENT_TYPES = {"ping", "status", "conversation.close", "offline_message.read"}
+AGENT_TYPES = {"ping", "status", "conversation.close", "offline_message.read",
+               "activity"}
 WIDGET_TYPES = {"ping", "conversation.start"}
 
 
@@ -91,10 +99,16 @@ def parse_page(frame: dict[str, Any]) -> str | None:
     return page or None
 
 
-def parse_agent_command(frame: dict[str, Any]) -> Ping | SetStatus | CloseConversation | MarkMessageRead:
+def parse_agent_command(
+        frame: dict[str, Any]) -> Ping | SetStatus | CloseConversation | MarkMessageRead | Activity:
     kind = frame["type"]
     if kind == "ping":
         return Ping()
+    if kind == "activity":
+        idle = frame.get("idle")
+        if not isinstance(idle, bool):
+            raise FrameError(ErrorCode.BAD_FIELD, "idle must be true or false")
+        return Activity(idle)
     if kind == "status":
         try:
             return SetStatus(AgentStatus(str(frame.get("status"))))

@@ -1,6 +1,7 @@
 """The Store protocols: every piece of state that several processes must agree on.
 
-One protocol per concern (the bus, widgets, presence, conversations); `Store` is all of them,
+One protocol per concern (the bus, widgets, presence, conversations, account settings, the
+upkeep of deadlines); `Store` is all of them,
 and both stores (memory.py, redis.py) implement `Store`. A use case is handed only the
 concerns it needs, by name, so its constructor says what it may touch.
 
@@ -13,11 +14,20 @@ the Redis store; the in-process store keeps nothing.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
+from frontdesk.core.account_settings import AccountSettings
 from frontdesk.core.events import Event, Push
-from frontdesk.core.model import AgentRef, AgentState, AgentStatus, ConversationState
+from frontdesk.core.model import (
+    AgentRef,
+    AgentState,
+    AgentStatus,
+    CloseReason,
+    ConversationState,
+    StatusReason,
+)
 from frontdesk.core.settings import WidgetSettings
 from frontdesk.store.messages import ConversationPageStore, OfflineMessageStore
 
@@ -55,12 +65,18 @@ class Conversation:
     agents: tuple[AgentRef, ...] = ()
     position: int | None = None  # 1-based place in the account's queue, when queued
     text: str | None = None
+    estimated_wait: int | None = None  # when queued: the estimate its visitor was last told
+    started_at: float | None = None  # epoch seconds
+    queued_at: float | None = None  # when it (last) entered the queue, while queued
+    assigned_at: float | None = None  # its latest assignment, while assigned
+    close_reason: CloseReason | None = None  # once closed
 
 
 @dataclass(frozen=True, slots=True)
 class StartResult:
-    conversation: Conversation
+    conversation: Conversation  # state REJECTED (nothing stored) when the queue was full
     existing: bool  # the visitor already had an open conversation on this widget
+    message: str | None = None  # with a rejection: the widget's offline message
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +171,10 @@ class PresenceStore(Protocol):
     async def see_agent(self, account: str, agent: str, name: str) -> bool:
         """Record that the account has this agent (and its latest name); True if first seen."""
 
-    async def set_agent_status(self, account: str, agent: str, status: AgentStatus) -> bool:
-        """Store the agent's chosen status; True if it changed. Bumps the version if so."""
+    async def set_agent_status(self, account: str, agent: str, status: AgentStatus,
+                               reason: StatusReason = StatusReason.AGENT) -> bool:
+        """Store the agent's status and who set it; True if either changed (then the version
+        is bumped). An agent never seen is recorded, named by its id."""
 
     async def team(self, account: str) -> Team:
         """Every agent the account has seen, with status, connection and conversation counts."""
@@ -199,11 +217,14 @@ class ConversationStore(Protocol):
         """Route and record a new conversation in one step (None if the widget is gone).
 
         Uses the widget's current routing and capacity; queues it when nobody can take it or
-        when the account already has a queue (nothing overtakes). A visitor with an open
-        conversation on the widget gets that one back (`existing`).
+        when the account already has a queue (nothing overtakes), refuses it (state REJECTED,
+        nothing stored) when it would be queued behind `max_queue` others. A visitor with an
+        open conversation on the widget gets that one back (`existing`). A queued answer
+        carries its estimate; the queue's pushes are remembered (see Review).
         """
 
-    async def close_conversation(self, conversation: str, now: float) -> CloseResult | None:
+    async def close_conversation(self, conversation: str, now: float,
+                                 reason: CloseReason = CloseReason.CLOSED) -> CloseResult | None:
         """Close it (None if unknown), free its agents' capacity and move the queue forward.
 
         Conversations closed more than CLOSED_RETENTION before `now` are forgotten (unknown).
@@ -285,6 +306,87 @@ class HistoryStore(Protocol):
         """Every kept (at, conversation, moment) of the account, in time order."""
 
 
+class AccountStore(Protocol):
+    """Account settings: one document per account; survives a restart."""
+
+    async def get_account_settings(self, account: str) -> AccountSettings:
+        """The stored settings; the defaults for an account that never stored any."""
+
+    async def put_account_settings(self, account: str, settings: AccountSettings) -> None:
+        """Replace the whole document (one atomic write)."""
+
+
+# --- the upkeep of deadlines (issue 15) -------------------------------------------------------
+# Auto-away, reassignment and queue expiry each act when a deadline passes (contract: Agents,
+# An honest queue). What a deadline is computed from lives in the store (connections' idle
+# starts, agents' unavailable-since times, conversations' assignment and queue times), and so
+# does an index of when each account is next due, so a restarted or surviving process keeps
+# every deadline. One `review_account` step acts on everything due in the account atomically
+# (one Lua script with Redis), so two processes reviewing at once cannot act twice.
+
+
+@dataclass(frozen=True, slots=True)
+class Reassignment:
+    """A conversation taken from its agents and routed again (or queued again)."""
+
+    conversation: Conversation  # where it stands now: assigned to new agents, or queued
+    revoked: tuple[str, ...]  # agents it was taken from (they get conversation.revoked)
+    added: tuple[str, ...]  # agents newly given it (they get conversation.joined)
+    queue: QueueChange = field(default_factory=QueueChange)  # what else moved in the queue
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """What one review of an account did, for the caller to announce, and when to come back."""
+
+    away: tuple[str, ...] = ()  # agents this call set busy with status_reason idle
+    reassigned: tuple[Reassignment, ...] = ()
+    expired: tuple[Conversation, ...] = ()  # queued too long: closed with reason expired
+    queue: QueueChange = field(default_factory=QueueChange)  # queued frames to push
+    next_due: float | None = None  # the account's next deadline (epoch s), None: none
+
+
+class Refusal(StrEnum):
+    """Why the reassign route answers 409 (contract: precise rules, Agents)."""
+
+    CLOSED = "closed"  # the conversation is closed
+    UNAVAILABLE = "unavailable"  # `to` is not available (or was never seen)
+
+
+class UpkeepStore(Protocol):
+    async def set_connection_idle(self, account: str, agent: str, connection: str,
+                                  since: float | None) -> None:
+        """Record when a live connection went idle (None: active); the first idle start is
+        kept. Dropped with the connection."""
+
+    async def review_account(self, account: str, now: float) -> Review:
+        """One atomic step: note which agents became unavailable (and since when), set busy
+        the agents whose every live connection has been idle for `auto_away_after`, take
+        back conversations whose agents have all been unavailable for `reassign_after`,
+        close those queued longer than their widget's `max_queue_wait`, report the queued
+        frames to push; and say when the account is next due."""
+
+    async def reassign_conversation(self, conversation: str, to: str | None,
+                                    now: float) -> Reassignment | Refusal | None:
+        """The reassign route, one atomic step: to `to` (available, even over capacity) or
+        by routing without its current agents. None for an unknown conversation."""
+
+    # --- the index of when each account is next due (survives a restart) ---------------------
+    async def due_score(self, account: str) -> float | None:
+        """The account's entry in the index, read before a review (see settle_review)."""
+
+    async def schedule_review(self, account: str, at: float) -> None:
+        """Make the account due at `at` at the latest (an earlier entry stays)."""
+
+    async def due_accounts(self, now: float) -> list[str]:
+        """Accounts whose entry is due by `now`."""
+
+    async def settle_review(self, account: str, seen: float | None,
+                            next_due: float | None) -> None:
+        """After a review: its `next_due` replaces the entry if the entry is still `seen`;
+        if someone scheduled meanwhile, the earlier of the two is kept."""
+
+
 class Store(BusStore, WidgetStore, PresenceStore, ConversationStore, OfflineMessageStore,
-            ConversationPageStore, HistoryStore, Protocol):
+            ConversationPageStore, HistoryStore, AccountStore, UpkeepStore, Protocol):
     """Every concern: what memory.py and redis.py implement."""

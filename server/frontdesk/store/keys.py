@@ -17,6 +17,8 @@ Global keys (one each per cluster, not in any account's slot):
 - `frontdesk:{~nodes}:alive`, `frontdesk:{~nodes}:dead`, `frontdesk:{~nodes}:accounts:<node>`:
   node liveness (zset node -> expiry), nodes being swept (set), and the accounts a node has
   live connections in (set). They share the `{~nodes}` tag so bury_nodes.lua is one slot.
+- `frontdesk:{~due}:at`: zset account -> when the account's next review is due (auto-away,
+  reassignment, queue expiry; store/lua/settle_review.lua keeps it), in its own slot.
 
 Pub/sub channels (channels, not keys: scripts get them in ARGV):
 - `frontdesk:{<account>}:events`: one account's events (`account_channel`). A process
@@ -33,6 +35,7 @@ NAMESPACE = "frontdesk"
 GRACES = f"{NAMESPACE}:graces"
 NODES_ALIVE = f"{NAMESPACE}:{{~nodes}}:alive"
 NODES_DEAD = f"{NAMESPACE}:{{~nodes}}:dead"
+DUE = f"{NAMESPACE}:{{~due}}:at"
 
 
 def account_channel(account: str) -> str:
@@ -86,7 +89,8 @@ class AccountKeys:
 
     @property
     def routing(self) -> str:
-        """Hash: widget -> "<routing> <max_conversations_per_agent>", read by the scripts."""
+        """Hash: widget -> "<routing> <max_conversations_per_agent> <max_queue>
+        <max_queue_wait>", read by the scripts."""
         return self._key("routing")
 
     @property
@@ -190,11 +194,38 @@ class AccountKeys:
         measures its time to assign (entries go at its first assignment or its close)."""
         return self._key("history:waiting")
 
+    @property
+    def settings(self) -> str:
+        """Hash: account setting -> number of seconds (auto_away_after, reassign_after, ...)."""
+        return self._key("settings")
+
+    @property
+    def reasons(self) -> str:
+        """Hash: agent -> status_reason (agent | idle | api; missing = agent)."""
+        return self._key("reasons")
+
+    @property
+    def unavailable(self) -> str:
+        """Hash: agent -> since when it has been unavailable (epoch s), noted by review.lua."""
+        return self._key("unavailable")
+
+    @property
+    def idle(self) -> str:
+        """Hash: live connection -> since when it has been idle (epoch s)."""
+        return self._key("idle")
+
+    @property
+    def queue_history(self) -> str:
+        """List: "<at> <waited>" of the last 20 assignments from the queue, oldest first."""
+        return self._key("qhist")
+
     def routing_keys(self) -> list[str]:
         """KEYS of the conversation scripts, in the order lua/routing.lua names them."""
         return [self.meta, self.routing, self.agents, self.status, self.connected, self.load,
                 self.last_assigned, self.queue, self.open, self.visitors, self.conversations,
-                self.visitor_sockets, self.closed]
+                self.visitor_sockets, self.closed, self.settings, self.reasons,
+                self.unavailable, self.idle, self.queue_history, self.widgets,
+                self.connections, self.live]
 
 
 def visitor_field(widget: str, visitor: str) -> str:

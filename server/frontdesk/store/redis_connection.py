@@ -53,10 +53,11 @@ BACKOFF_CAP = 2.0
 ReconnectHandler = Callable[[], Awaitable[None]]
 _REDIS_ERRORS = (RedisError, RedisClusterException, OSError, TimeoutError)
 _ROUTING_SCRIPTS = frozenset({"start_conversation", "close_conversation", "assign_queued",
-                              "get_conversation", "open_conversations", "abandon_queued"})
+                              "get_conversation", "open_conversations", "abandon_queued",
+                              "reassign", "review"})
 _SCRIPTS = ("put_widget", "delete_widget", "release_claim", "see_agent", "set_agent_status",
             "team", "add_connection", "end_connection", "sweep", "sweep_node", "bury_nodes",
-            "publish_if_changed", "visitor_disconnected", "offline_message",
+            "publish_if_changed", "visitor_disconnected", "offline_message", "settle_review",
             *sorted(_ROUTING_SCRIPTS), "history_record", "history_moment", "history_read")
 
 P = ParamSpec("P")

@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Any
 
-from frontdesk.core.model import AgentRef, ConversationState
+from frontdesk.core.model import AgentRef, CloseReason, ConversationState
 from frontdesk.store import keys
 from frontdesk.store.base import (
     CLOSED_RETENTION,
@@ -27,18 +27,29 @@ from frontdesk.store.redis_connection import (
 log = logging.getLogger(__name__)
 
 
+def _time(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _whole(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) else None
+
+
 class RedisConversations(RedisBase):
     """Conversations and the queue (ConversationStore)."""
 
     # --- conversations ----------------------------------------------------------------------
     @staticmethod
     def _conversation(account: str, view: dict[str, Any]) -> Conversation:
-        text = view.get("t")
+        text, reason = view.get("t"), view.get("r")
         return Conversation(
             id=view["id"], account=account, widget=view["w"], visitor=view["v"],
             state=ConversationState(view["s"]),
             agents=tuple(AgentRef(agent, name) for agent, name in _as_list(view.get("a"))),
-            position=view.get("p"), text=text if isinstance(text, str) else None)
+            position=view.get("p"), text=text if isinstance(text, str) else None,
+            estimated_wait=_whole(view.get("e")), started_at=_time(view.get("st")),
+            queued_at=_time(view.get("qa")), assigned_at=_time(view.get("aa")),
+            close_reason=CloseReason(reason) if isinstance(reason, str) else None)
 
     def _queue_change(self, account: str, data: dict[str, Any]) -> QueueChange:
         return QueueChange(
@@ -58,13 +69,15 @@ class RedisConversations(RedisBase):
         raw = await self._script(
             "start_conversation", ak.routing_keys(),
             [conversation, widget, visitor, "0" if text is None else "1",
-             "" if text is None else _clean_text(text)])
+             "" if text is None else _clean_text(text), now])
         data = None if raw is None else json.loads(raw)
         if claimed and (data is None or data["c"]["id"] != conversation):
             await self._script("release_claim", [claim], [account])  # the id went unused
         if data is None:
             return None
-        return StartResult(self._conversation(account, data["c"]), existing=bool(data["existing"]))
+        rejected = data.get("rejected")
+        return StartResult(self._conversation(account, data["c"]), existing=bool(data["existing"]),
+                           message=rejected if isinstance(rejected, str) else None)
 
     def _close_result(self, account: str, raw: Any) -> CloseResult | None:
         if raw is None:
@@ -75,12 +88,13 @@ class RedisConversations(RedisBase):
                            queue=self._queue_change(account, data))
 
     @_translated
-    async def close_conversation(self, conversation: str, now: float) -> CloseResult | None:
+    async def close_conversation(self, conversation: str, now: float,
+                                 reason: CloseReason = CloseReason.CLOSED) -> CloseResult | None:
         account = await self._account_of(conversation)
         if account is None:
             return None
         raw = await self._script("close_conversation", keys.AccountKeys(account).routing_keys(),
-                                 [conversation, now, CLOSED_RETENTION])
+                                 [conversation, now, CLOSED_RETENTION, reason.value])
         result = self._close_result(account, raw)
         pruned = _as_list(json.loads(raw).get("pruned")) if raw is not None else []
         if pruned:  # the global index is in another slot than the script's keys
@@ -89,7 +103,8 @@ class RedisConversations(RedisBase):
 
     @_translated
     async def assign_queued(self, account: str, now: float) -> QueueChange:
-        raw = await self._script("assign_queued", keys.AccountKeys(account).routing_keys())
+        raw = await self._script("assign_queued", keys.AccountKeys(account).routing_keys(),
+                                 [now])
         return self._queue_change(account, json.loads(raw))
 
     @_translated

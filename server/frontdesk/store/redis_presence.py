@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from frontdesk.core.model import AgentState, AgentStatus
+from frontdesk.core.model import AgentState, AgentStatus, StatusReason
 from frontdesk.store import keys
 from frontdesk.store.base import (
     Team,
@@ -38,24 +38,28 @@ class RedisPresence(RedisBase):
                                        [agent, _clean_text(name)]))
 
     @_translated
-    async def set_agent_status(self, account: str, agent: str, status: AgentStatus) -> bool:
+    async def set_agent_status(self, account: str, agent: str, status: AgentStatus,
+                               reason: StatusReason = StatusReason.AGENT) -> bool:
         ak = keys.AccountKeys(account)
-        return bool(await self._script("set_agent_status", [ak.agents, ak.status, ak.meta],
-                                       [agent, status.value]))
+        return bool(await self._script("set_agent_status",
+                                       [ak.agents, ak.status, ak.meta, ak.reasons],
+                                       [agent, status.value, reason.value]))
 
     @_translated
     async def team(self, account: str) -> Team:
         ak = keys.AccountKeys(account)
-        version, names, statuses, connected, load, last = await self._script(
-            "team", [ak.meta, ak.agents, ak.status, ak.connected, ak.load, ak.last_assigned])
-        names_, statuses_ = _pairs(names), _pairs(statuses)
+        version, names, statuses, connected, load, last, reasons = await self._script(
+            "team", [ak.meta, ak.agents, ak.status, ak.connected, ak.load, ak.last_assigned,
+                     ak.reasons])
+        names_, statuses_, reasons_ = _pairs(names), _pairs(statuses), _pairs(reasons)
         connected_, load_, last_ = _pairs(connected), _pairs(load), _pairs(last)
         agents = tuple(
             AgentState(id=agent, name=names_[agent],
                        status=AgentStatus(statuses_.get(agent, AgentStatus.ONLINE.value)),
                        connections=int(connected_.get(agent, 0)),
                        conversations=int(load_.get(agent, 0)),
-                       last_assigned=float(last_[agent]) if agent in last_ else None)
+                       last_assigned=float(last_[agent]) if agent in last_ else None,
+                       status_reason=StatusReason(reasons_.get(agent, StatusReason.AGENT.value)))
             for agent in sorted(names_))
         return Team(version=int(version), agents=agents)
 

@@ -37,7 +37,8 @@ class RedisWidgets(RedisBase):
             new = await self._script(
                 "put_widget", [ak.widgets, ak.routing, ak.meta],
                 [widget, document,
-                 f"{settings.routing.value} {settings.max_conversations_per_agent}"])
+                 f"{settings.routing.value} {settings.max_conversations_per_agent}"
+                 f" {settings.max_queue} {settings.max_queue_wait!r}"])
         except _REDIS_ERRORS:
             if owner is None:  # best effort: do not leave a claim without a widget behind
                 with contextlib.suppress(*_REDIS_ERRORS):

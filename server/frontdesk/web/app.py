@@ -18,6 +18,7 @@ from frontdesk.config import Settings
 from frontdesk.node import Clock, Node, system_clock
 from frontdesk.store import open_store
 from frontdesk.store.base import Store
+from frontdesk.web import accounts_api, reassign_api
 from frontdesk.web.coverage_api import ROUTES as COVERAGE_ROUTES
 from frontdesk.web.errors import EXCEPTION_HANDLERS
 from frontdesk.web.http_api import ROUTES
@@ -73,6 +74,8 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         *INBOX_ROUTES,
         *LIST_ROUTES,
         *COVERAGE_ROUTES,
+        *accounts_api.ROUTES,
+        *reassign_api.ROUTES,
         WebSocketRoute("/ws/agent", agent_endpoint),
         WebSocketRoute("/ws/widget/{widget}", widget_endpoint),
     ]

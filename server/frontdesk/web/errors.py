@@ -14,7 +14,7 @@ from frontdesk.core.errors import Invalid, StoreUnavailable
 log = logging.getLogger("frontdesk.http")
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 413: "too_large", 422: "invalid", 503: "unavailable"}
+         405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid", 503: "unavailable"}
 
 
 class ApiError(Exception):

@@ -13,12 +13,13 @@ from starlette.routing import Route
 from frontdesk.codec import is_encodable
 from frontdesk.core import frames
 from frontdesk.core.errors import Invalid
-from frontdesk.core.model import is_valid_id, to_wire_time
+from frontdesk.core.model import ConversationState, is_valid_id, to_wire_time
 from frontdesk.core.protocol import MAX_TEXT
 from frontdesk.core.settings import parse_settings, settings_to_json
 from frontdesk.core.tokens import MAX_NAME, issue_token
 from frontdesk.metrics import CONTENT_TYPE_LATEST
 from frontdesk.node import Node
+from frontdesk.store.base import Conversation
 from frontdesk.web.auth import require_api_key
 from frontdesk.web.errors import ApiError, error_response
 
@@ -142,14 +143,22 @@ async def start_conversation(request: Request) -> Response:
     result = await node.conversations.start(settings.account, widget, visitor, text)
     if result is None:
         raise ApiError(404, "no such widget")
-    conversation = result.conversation
+    if result.conversation.state is ConversationState.REJECTED:  # contract: max_queue
+        return JSONResponse({"conversation": None, "state": "rejected", "reason": "queue_full",
+                             "message": result.message or ""}, status_code=201)
+    return JSONResponse(start_answer(result.conversation), status_code=201)
+
+
+def start_answer(conversation: Conversation) -> dict[str, Any]:
+    """The body of a start (and of a reassignment): where the conversation stands."""
     answer: dict[str, Any] = {
         "conversation": conversation.id, "state": conversation.state.value,
         "agents": [a.to_wire() for a in conversation.agents],
     }
     if conversation.position is not None:
         answer["position"] = conversation.position
-    return JSONResponse(answer, status_code=201)
+        answer["estimated_wait"] = conversation.estimated_wait
+    return answer
 
 
 async def close_conversation(request: Request) -> Response:

@@ -16,9 +16,11 @@ from starlette.websockets import WebSocket
 
 from frontdesk.codec import Encoding, choose_encoding, decode_frame, encoding_of, frame_bytes
 from frontdesk.core import frames
+from frontdesk.core.auto_away import idle_since_after
 from frontdesk.core.errors import CloseCode, ErrorCode, FrameError, StoreUnavailable
 from frontdesk.core.model import ClientKind, is_valid_id
 from frontdesk.core.protocol import (
+    Activity,
     CloseConversation,
     FrameRate,
     MarkMessageRead,
@@ -181,6 +183,9 @@ def _origin_of(websocket: WebSocket) -> str | None:
     return None
 
 
+AgentCommand = Ping | SetStatus | CloseConversation | MarkMessageRead | Activity
+
+
 # --- agents ----------------------------------------------------------------------------------------
 async def agent_endpoint(websocket: WebSocket) -> None:
     opened = await _open(websocket)
@@ -236,8 +241,20 @@ async def _forget_connection(node: Node, claims: AgentClaims, connection: str) -
 
 async def _agent_loop(session: Session, claims: AgentClaims) -> None:
     node = session.node
+    idle_since: list[float | None] = [None]  # this connection's idle start (None: active)
 
-    async def handle(command: SetStatus | CloseConversation | MarkMessageRead) -> None:
+    def parse(frame: dict[str, Any]) -> AgentCommand:
+        """Every frame but a ping moves this connection's idleness (contract: precise rules,
+        Agents); a change is written to the store, where the auto-away review reads it."""
+        now = node.clock().timestamp()
+        after = idle_since_after(idle_since[0], frame, now)
+        if after != idle_since[0]:
+            idle_since[0] = after
+            node.tasks.spawn(node.reviews.note_activity(claims.account, claims.agent,
+                                                        session.id, after), "activity")
+        return parse_agent_command(frame)
+
+    async def handle(command: AgentCommand) -> None:
         if isinstance(command, SetStatus):
             await node.presence.set_status(claims.account, claims.agent, command.status)
         elif isinstance(command, MarkMessageRead):
@@ -245,10 +262,11 @@ async def _agent_loop(session: Session, claims: AgentClaims) -> None:
                 await node.inbox.mark_read(claims.account, command.message)
             except UnknownMessage:
                 raise FrameError(ErrorCode.BAD_FIELD, "unknown message") from None
-        else:
+        elif isinstance(command, CloseConversation):
             await node.conversations.close(command.conversation, by_account=claims.account)
+        # Activity: already noted by parse
 
-    await session.serve(parse_agent_command, handle)
+    await session.serve(parse, handle)
 
 
 # --- widgets -----------------------------------------------------------------------------------------

@@ -1,10 +1,9 @@
 -- abandon_queued.lua: close the visitor's queued conversation on a widget if the visitor is
 -- still gone (no open socket on any process), and move the queue forward.
--- Mirrors (store/memory.py): MemoryStore.abandon_queued; the store contract suite holds the two
--- together.
--- (routing.lua is prepended: it names KEYS[1..13] and defines close_conversation.)
+-- Mirrors MemoryConversations.abandon_queued (store/memory_conversations.py); the store contract suite holds the two together.
+-- (routing.lua is prepended: it names KEYS[1..21] and defines close_conversation.)
 --
--- KEYS[1..13] as in routing.lua
+-- KEYS[1..21] as in routing.lua
 -- ARGV[1] widget id
 -- ARGV[2] visitor id
 -- ARGV[3] now (epoch seconds)
@@ -23,4 +22,4 @@ local raw = redis.call('HGET', K_CONVS, id)
 if not raw or cjson.decode(raw).s ~= 'queued' then
   return false
 end
-return cjson.encode(close_conversation(id, ARGV[3]))
+return cjson.encode(close_conversation(id, tonumber(ARGV[3]), 'abandoned'))

@@ -1,9 +1,8 @@
 -- get_conversation.lua: one conversation with its current queue position.
--- Mirrors (store/memory.py): MemoryStore.get_conversation and MemoryStore._with_position; the
--- store contract suite holds the two together.
--- (routing.lua is prepended: it names KEYS[1..13] and defines the helpers.)
+-- Mirrors MemoryConversations.get_conversation and _view (store/memory_conversations.py); the store contract suite holds the two together.
+-- (routing.lua is prepended: it names KEYS[1..21] and defines the helpers.)
 --
--- KEYS[1..13] as in routing.lua
+-- KEYS[1..21] as in routing.lua
 -- ARGV[1] conversation id
 -- Returns the view as JSON, or nil when the account has no such conversation.
 local found = read_view(ARGV[1])

@@ -1,10 +1,9 @@
 -- open_conversations.lua: the account's assigned and queued conversations, in the order they
 -- started (which is queue order for the queued), queued ones with their positions.
--- Mirrors (store/memory.py): MemoryStore.open_conversations; the store contract suite holds the
--- two together.
--- (routing.lua is prepended: it names KEYS[1..13] and defines the helpers.)
+-- Mirrors MemoryConversations.open_conversations (store/memory_conversations.py); the store contract suite holds the two together.
+-- (routing.lua is prepended: it names KEYS[1..21] and defines the helpers.)
 --
--- KEYS[1..13] as in routing.lua
+-- KEYS[1..21] as in routing.lua
 -- ARGV none.
 -- Returns a JSON list of views (an empty list may come back as {}).
 local positions = {}

@@ -7,9 +7,11 @@
 -- KEYS[4] frontdesk:{acct}:connected   hash agent -> counted connections
 -- KEYS[5] frontdesk:{acct}:load        hash agent -> open conversations
 -- KEYS[6] frontdesk:{acct}:last        hash agent -> assignment sequence number
+-- KEYS[7] frontdesk:{acct}:reasons     hash agent -> status_reason
 -- ARGV none.
 -- Returns {version, HGETALL agents, HGETALL status, HGETALL connected, HGETALL load,
--- HGETALL last}; the caller assembles AgentState values from the flat hashes.
+-- HGETALL last, HGETALL reasons}; the caller assembles AgentState values from the flat
+-- hashes.
 return {
   redis.call('HGET', KEYS[1], 'version') or '0',
   redis.call('HGETALL', KEYS[2]),
@@ -17,4 +19,5 @@ return {
   redis.call('HGETALL', KEYS[4]),
   redis.call('HGETALL', KEYS[5]),
   redis.call('HGETALL', KEYS[6]),
+  redis.call('HGETALL', KEYS[7]),
 }

@@ -4,6 +4,7 @@
 
 import { showWidgetCoverage } from './coverage_view.js';
 import { FrontdeskWidget } from './frontdesk.js';
+import { showAccountSettings } from './account_settings.js';
 import { h } from './ui.js';
 
 const KEY_STORAGE = 'frontdesk.apiKey';
@@ -16,7 +17,8 @@ const FIELD_LABELS = {
   hours: 'Weekly hours', closed_dates: 'Closed dates', offline_when_team_away: 'Team away',
   online_message: 'Online message', offline_message: 'Offline message',
   allowed_origins: 'Allowed origins', routing: 'Routing',
-  max_conversations_per_agent: 'Conversations per agent', body: 'Request',
+  max_conversations_per_agent: 'Conversations per agent', max_queue: 'Longest queue',
+  max_queue_wait: 'Longest wait', body: 'Request',
 };
 const REASONS = { manual: 'set by hand', schedule: 'by the schedule', team_away: 'no agent available' };
 
@@ -190,6 +192,9 @@ function fill(settings, exists = true) {
   $('allowed_origins').value = (settings.allowed_origins ?? []).join('\n');
   $('routing').value = settings.routing ?? 'broadcast';
   $('max_conversations_per_agent').value = String(settings.max_conversations_per_agent ?? 0);
+  $('max_queue').value = String(settings.max_queue ?? 0);
+  $('max_queue_wait').value = String(settings.max_queue_wait ?? 0);
+  if (exists && settings.account) showAccountSettings(settings.account, request, apiBase);
   state.hours = emptyWeek();
   for (const [day, intervals] of Object.entries(settings.hours ?? {})) {
     state.hours[day] = (intervals ?? []).map((pair) => [...pair]);
@@ -218,7 +223,15 @@ function collect() {
     allowed_origins: $('allowed_origins').value.split('\n').map((s) => s.trim()).filter(Boolean),
     routing: $('routing').value,
     max_conversations_per_agent: capacity === '' ? 0 : Number(capacity),
+    max_queue: numberOrZero($('max_queue').value),
+    max_queue_wait: numberOrZero($('max_queue_wait').value),
   };
+}
+
+/** An empty box means 0; anything else goes as typed, so the server can name what is wrong. */
+function numberOrZero(text) {
+  const value = text.trim();
+  return value === '' ? 0 : Number(value);
 }
 
 function dimUnusedFields() {

@@ -180,7 +180,10 @@ for (const [label, lib] of [['source', source], ['bundle', bundle]]) {
         ['open'],
         ['conversation.queued', queued.conversation, queued.position, true],
       ]);
-      assert.deepEqual(v3.conversation, { id: queued.conversation, state: 'queued', position: queued.position, agents: [] });
+      assert.deepEqual(v3.conversation, {
+        id: queued.conversation, state: 'queued', position: queued.position,
+        estimatedWait: queued.estimated_wait, agents: [],
+      });
       // Nothing changed for v2 since: no event on its reconnect.
       v2.close();
       events.length = 0;

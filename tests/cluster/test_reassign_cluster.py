@@ -10,11 +10,13 @@ from typing import Any
 
 from tests.cluster.conftest import back_office
 from tests.support import client as fd
-from tests.support.server import agent_token
+from tests.support.server import agent_token, make_settings
 
 BEAT = 0.3
 CAPACITY = 10
 FIRST, SECOND = 20, 15  # 20 agents hold 200 conversations; 15 can take 150 of them
+# 235 sockets on a loaded machine: a presence TTL that a starved test loop cannot miss.
+ROOMY = make_settings(heartbeat=1.0, presence_ttl=8.0, close_grace=0.5)
 
 
 async def drain(client: fd.Client, into: list[dict[str, Any]], quiet: float) -> None:
@@ -27,7 +29,7 @@ async def drain(client: fd.Client, into: list[dict[str, Any]], quiet: float) -> 
 
 
 async def test_two_processes_reassign_200_conversations_once(processes) -> None:
-    one, two = await processes(), await processes()
+    one, two = await processes(ROOMY), await processes(ROOMY)
     procs = [one, two]
     async with back_office(one) as office:
         assert (await office.put("/api/v1/widgets/site", json={

@@ -67,6 +67,25 @@ def commandstats(ports: list[int]) -> dict[str, int]:
     return total
 
 
+def redis_usec(ports: list[int]) -> float:
+    """CPU microseconds the Redis processes have used so far (INFO cpu, user + system), over
+    the masters: commands, scripts, networking and background work, all of it."""
+    total = 0.0
+    for port in ports:
+        with redis.Redis(port=port) as client:
+            cpu = client.info("cpu")
+            total += (float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])) * 1e6
+    return total
+
+
+def used_memory(ports: list[int]) -> int:
+    total = 0
+    for port in ports:
+        with redis.Redis(port=port) as client:
+            total += int(client.info("memory")["used_memory"])
+    return total
+
+
 def reset_commandstats(ports: list[int]) -> None:
     for port in ports:
         with redis.Redis(port=port) as client:
@@ -113,8 +132,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.gather(*(p.wait_ready(timeout=30) for p in procs))
             return await measure(args, store, procs)
         finally:
-            for proc in procs:
-                proc.stop()
+            for i, proc in enumerate(procs):
+                output = proc.stop()
+                if args.logs and output:
+                    print(f"--- process {i} ---\n{output[-3000:]}")
 
 
 async def measure(args: argparse.Namespace, store: RedisServer | RedisCluster,
@@ -137,6 +158,7 @@ async def measure(args: argparse.Namespace, store: RedisServer | RedisCluster,
         response.raise_for_status()
 
     try:
+        memory_before = used_memory(redis_ports(store))
         started = time.monotonic()
         await gather_limited(50, [put(i, a, "online") for i, a in enumerate(accounts)])
         setup_s = time.monotonic() - started
@@ -154,20 +176,29 @@ async def measure(args: argparse.Namespace, store: RedisServer | RedisCluster,
         before = await asyncio.gather(*(received(p) for p in procs))
         ports = redis_ports(store)
         reset_commandstats(ports)
+        cpu_before = redis_usec(ports)
 
+        missed: list[tuple[str, int, str]] = []
         started = time.monotonic()
         for toggle in range(args.toggles):
             status = "offline" if toggle % 2 == 0 else "online"
             await gather_limited(50, [put(i, a, status) for i, a in enumerate(accounts)])
 
             async def seen(account: str, status: str = status) -> None:
-                await sockets[account].recv_type("widget.status", timeout=30, status=status)
+                try:
+                    await sockets[account].recv_type("widget.status", timeout=30, status=status)
+                except TimeoutError:
+                    missed.append((account, home[account], status))
 
             await gather_limited(200, [seen(a) for a in accounts])
         toggles_s = time.monotonic() - started
+        if missed:
+            raise RuntimeError(f"{len(missed)} sockets missed a frame: {missed[:10]}")
         await asyncio.sleep(0.5)
         after = await asyncio.gather(*(received(p) for p in procs))
         stats = {k: v for k, v in commandstats(ports).items() if k not in IGNORED}
+        usec = redis_usec(ports) - cpu_before
+        memory_per_account = (used_memory(ports) - memory_before) / len(accounts)
         for client in sockets.values():
             await client.close()
     finally:
@@ -189,6 +220,8 @@ async def measure(args: argparse.Namespace, store: RedisServer | RedisCluster,
         "redis_calls": sum(stats.values()), "redis_calls_per_event": round(
             sum(stats.values()) / events, 1),
         "publishes_per_event": round(publishes / events, 2),
+        "redis_usec_per_event": round(usec / events, 1),
+        "redis_bytes_per_account": round(memory_per_account),
         "commandstats": dict(sorted(stats.items(), key=lambda kv: -kv[1])),
     }
 
@@ -204,7 +237,10 @@ def report(result: dict[str, Any]) -> str:
         lines.append(f"| {row['process']} | {got} | {row['own_events']:,} |")
     lines += ["", f"Redis: {result['redis_calls']:,} commands run "
               f"({result['redis_calls_per_event']} per event, "
-              f"{result['publishes_per_event']} publishes per event); top: " + ", ".join(
+              f"{result['publishes_per_event']} publishes per event, "
+              f"{result['redis_usec_per_event']} µs of Redis CPU per event; "
+              f"{result['redis_bytes_per_account']:,} bytes of Redis memory per account); "
+              "top: " + ", ".join(
                   f"{k} {v:,}" for k, v in list(result["commandstats"].items())[:8])]
     return "\n".join(lines)
 
@@ -216,6 +252,7 @@ def main() -> None:
     parser.add_argument("--toggles", type=int, default=2, help="status changes per account")
     parser.add_argument("--cluster", action="store_true", help="run on a six-node cluster")
     parser.add_argument("--json", action="store_true", help="print the raw result too")
+    parser.add_argument("--logs", action="store_true", help="print the processes' logs")
     args = parser.parse_args()
     result = asyncio.run(run(args))
     print(report(result))

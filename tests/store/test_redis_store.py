@@ -303,3 +303,26 @@ async def test_a_process_hears_only_the_accounts_it_watches(redis_harness: Harne
         assert heard == [mine]
     finally:
         await solo.close()
+
+
+async def test_many_accounts_watched_at_once_all_arrive(redis_harness: Harness) -> None:
+    """A fresh process watched by many first sockets at once (a burst of hellos): every
+    subscription lands on the connection that is read (regression: two first commands on one
+    pubsub once took two connections, and one was never read)."""
+    harness = redis_harness
+    assert harness.url is not None
+    heard: list[Event] = []
+    fresh = RedisStore(harness.url, node_id=f"burst-{uuid.uuid4().hex[:6]}")
+    await fresh.open(heard.append)
+    try:
+        accounts = [f"burst{i}" for i in range(60)]
+        await asyncio.gather(*(fresh.watch(account) for account in accounts))
+        for account in accounts:
+            await harness.store.publish(Push(account, {"type": "x"}))
+        for _ in range(400):
+            if len(heard) == len(accounts):
+                break
+            await asyncio.sleep(0.01)
+        assert sorted(e.account for e in heard) == sorted(accounts)
+    finally:
+        await fresh.close()

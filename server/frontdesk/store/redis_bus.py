@@ -243,7 +243,8 @@ class RedisBus(RedisBase):
             elif now - last_heard > BUS_SILENCE_LIMIT:
                 raise RedisConnectionError("the event subscription stopped answering PING")
             elif now - last_ping >= BUS_PING_INTERVAL:
-                await pubsub.ping()
+                async with shard.sending:
+                    await pubsub.ping()
                 last_ping = now
 
     def _unsubscribed(self, shard: _Shard, channel: str) -> None:

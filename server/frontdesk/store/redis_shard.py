@@ -22,24 +22,30 @@ class Shard:
         self.channels: set[str] = set()  # subscribed, or being subscribed
         self.waiting: dict[str, asyncio.Future[None]] = {}  # channel -> its confirmation
         self.task: asyncio.Task[None] | None = None
+        # redis-py's PubSub takes its connection on its first command: two first commands at
+        # once would each take one, and the reader would follow only the second. So commands
+        # go out one at a time.
+        self.sending = asyncio.Lock()
 
     async def subscribe(self, channel: str) -> None:
         """Subscribe and wait for Redis to confirm: from then on, every event reaches us."""
         confirmed = asyncio.get_running_loop().create_future()
         self.waiting[channel] = confirmed
         self.channels.add(channel)
-        if self.sharded:
-            await self.pubsub.ssubscribe(channel)
-        else:
-            await self.pubsub.subscribe(channel)
+        async with self.sending:
+            if self.sharded:
+                await self.pubsub.ssubscribe(channel)
+            else:
+                await self.pubsub.subscribe(channel)
         await asyncio.wait_for(asyncio.shield(confirmed), SOCKET_TIMEOUT)
 
     async def unsubscribe(self, channel: str) -> None:
         self.channels.discard(channel)
-        if self.sharded:
-            await self.pubsub.sunsubscribe(channel)
-        else:
-            await self.pubsub.unsubscribe(channel)
+        async with self.sending:
+            if self.sharded:
+                await self.pubsub.sunsubscribe(channel)
+            else:
+                await self.pubsub.unsubscribe(channel)
 
     def confirm(self, channel: str) -> None:
         confirmed = self.waiting.pop(channel, None)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from frontdesk.core import frames
 from frontdesk.core.coverage import (
     AgentActivity,
     WidgetState,
@@ -36,6 +37,7 @@ from frontdesk.core.errors import StoreUnavailable
 from frontdesk.core.events import CloseWidget, Push
 from frontdesk.core.model import Reason, WidgetStatus
 from frontdesk.core.queue_stats import ConversationMoment, Moment, queue_stats
+from frontdesk.core.widget_status import compute_widget_status
 from frontdesk.feed import Change, Feed
 from frontdesk.runtime import Runtime
 from frontdesk.store.base import HistoryStore, PresenceStore, Recorded, WidgetStore
@@ -259,8 +261,14 @@ class History:
             return None
         span = parse_range(raw_from, raw_to, self._now())
         await self.drained()
+        subject = widget_subject(widget)
         times, texts = await self._store.state_history(
-            settings.account, widget_subject(widget), span.start, span.end)
+            settings.account, subject, span.start, span.end)
+        if not times:
+            team = await self._agents.team(settings.account)
+            now = self._now()
+            view = compute_widget_status(widget, settings, team.is_anyone_available, now)
+            await self._seed(settings.account, subject, widget_state_text(view.to_payload()))
         return widget_coverage(widget, times, [widget_state(t) for t in texts], span)
 
     async def agent_activity(self, account: str, agent: str, raw_from: str | None,
@@ -268,13 +276,25 @@ class History:
         """GET /api/v1/accounts/{account}/agents/{agent}/activity; None for an agent the
         account never saw."""
         team = await self._agents.team(account)
-        if not any(a.id == agent for a in team.agents):
+        me = next((a for a in team.agents if a.id == agent), None)
+        if me is None:
             return None
         span = parse_range(raw_from, raw_to, self._now())
         await self.drained()
-        times, texts = await self._store.state_history(
-            account, agent_subject(agent), span.start, span.end)
+        subject = agent_subject(agent)
+        times, texts = await self._store.state_history(account, subject, span.start, span.end)
+        if not times:
+            await self._seed(account, subject, agent_state_text(frames.agent_status(me)))
         return agent_activity(agent, times, [agent_state(t) for t in texts], span)
+
+    async def _seed(self, account: str, subject: str, state: str) -> None:
+        """A subject with no record at all (it existed before the history did): its current
+        state, from now on, so that the next report has a first seen."""
+        now = self._runtime.now()
+        before, _ = await self._store.state_history(account, subject, now, now)
+        if not before:
+            horizon = now - self._runtime.settings.history_days * 86400.0
+            await self._store.record_state(account, subject, now, state, horizon)
 
     async def queue_stats(self, account: str, raw_from: str | None,
                           raw_to: str | None) -> dict[str, Any]:

@@ -206,3 +206,23 @@ async def test_the_console_reads_its_own_day_with_its_token(server: RunningServe
                                 headers={"Authorization": f"Bearer {token}"})
         assert other.status_code == 401
     await kevin.close()
+
+
+async def test_a_widget_and_an_agent_older_than_the_history_start_at_the_first_report(
+        stepped) -> None:
+    server, clock = stepped
+    async with server.api() as api:
+        await api.put("/api/v1/widgets/site", json={"account": "acme"})
+        await api.post("/api/v1/accounts/acme/agents/kevin/token", json={"name": "Kevin"})
+        await server.node.history.drained()
+        for subject in ("widget:site", "agent:kevin"):  # as if made before the history was
+            await server.node.store.forget_history("acme", subject)
+        first = (await api.get("/api/v1/widgets/site/coverage")).json()
+        assert first["intervals"] == [] and first["totals"]["online"] == 0
+        assert (await api.get("/api/v1/accounts/acme/agents/kevin/activity")).json()[
+            "intervals"] == []
+        clock.advance(1)
+        later = (await api.get("/api/v1/widgets/site/coverage")).json()
+        assert later["totals"]["online"] == H
+        activity = (await api.get("/api/v1/accounts/acme/agents/kevin/activity")).json()
+        assert activity["totals"] == {"online": H, "busy": 0, "connected": 0, "available": 0}

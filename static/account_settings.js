@@ -2,7 +2,7 @@
 // /api/v1/accounts/{account}/settings, with the 422 errors next to their fields.
 
 const $ = (id) => document.getElementById(id);
-const FIELDS = ['auto_away_after', 'reassign_after'];
+const FIELDS = ['auto_away_after', 'reassign_after', 'gap_alert_after'];
 
 let current = null; // { account, request, apiBase }
 

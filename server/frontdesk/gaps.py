@@ -23,7 +23,7 @@ from frontdesk.core.events import Push
 from frontdesk.feed import Feed
 from frontdesk.history import GAP, History
 from frontdesk.runtime import Runtime
-from frontdesk.store.base import HistoryStore, Recorded
+from frontdesk.store.base import AccountStore, HistoryStore, Recorded
 from frontdesk.widgets import widget_subject
 
 log = logging.getLogger("frontdesk.gaps")
@@ -34,6 +34,13 @@ Threshold = Callable[[str], Awaitable[float]]
 
 async def default_threshold(account: str) -> float:
     return GAP_ALERT_AFTER
+
+
+def account_threshold(accounts: AccountStore) -> Threshold:
+    """The account setting `gap_alert_after` (its default when the account set none)."""
+    async def read(account: str) -> float:
+        return (await accounts.get_account_settings(account)).gap_alert_after
+    return read
 
 
 class GapAlerts:

@@ -18,7 +18,7 @@ from frontdesk.config import Settings
 from frontdesk.conversations import Conversations
 from frontdesk.core.errors import StoreUnavailable
 from frontdesk.feed import Feed
-from frontdesk.gaps import GapAlerts
+from frontdesk.gaps import GapAlerts, account_threshold
 from frontdesk.history import History
 from frontdesk.hub import Hub
 from frontdesk.inbox import Inbox
@@ -56,7 +56,8 @@ class Node:
                                hub=self.hub)
         self.history = History(self.runtime, history=store, widgets=store, agents=store,
                                feed=self.feed)
-        self.gaps = GapAlerts(self.runtime, self.history, store=store, feed=self.feed)
+        self.gaps = GapAlerts(self.runtime, self.history, store=store, feed=self.feed,
+                              threshold=account_threshold(store))
         self.conversations = Conversations(self.runtime, conversations=store, upkeep=store,
                                            feed=self.feed, pages=store,
                                            moments=self.history.note)

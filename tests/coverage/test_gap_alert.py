@@ -23,9 +23,11 @@ async def server(request: pytest.FixtureRequest) -> AsyncIterator[RunningServer]
     else:
         store = RedisStore(request.getfixturevalue("redis_url"), node_id="gap-test")
     async with running_server(store=store) as running:
-        async def threshold(account: str) -> float:
-            return THRESHOLD if account == "acme" else 0.0
-        running.node.gaps.threshold = threshold  # the account setting gap_alert_after
+        async with running.api() as api:  # the account setting, 0 = off
+            for account, after in (("acme", THRESHOLD), ("calm", 0)):
+                response = await api.put(f"/api/v1/accounts/{account}/settings",
+                                         json={"gap_alert_after": after})
+                assert response.json()["gap_alert_after"] == after
         yield running
 
 

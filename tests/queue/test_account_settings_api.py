@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.server import RunningServer
 
-DEFAULTS = {"auto_away_after": 0, "reassign_after": 0}
+DEFAULTS = {"auto_away_after": 0, "reassign_after": 0, "gap_alert_after": 60}
 
 
 async def test_an_account_never_seen_answers_the_defaults(office: httpx.AsyncClient) -> None:
@@ -20,11 +20,11 @@ async def test_put_replaces_the_whole_document(office: httpx.AsyncClient) -> Non
     put = await office.put("/api/v1/accounts/acme/settings",
                            json={"auto_away_after": 90, "reassign_after": 1.5, "extra": "ignored"})
     assert put.status_code == 200
-    assert put.json() == {"auto_away_after": 90, "reassign_after": 1.5}
+    assert put.json() == {"auto_away_after": 90, "reassign_after": 1.5, "gap_alert_after": 60}
     assert (await office.get("/api/v1/accounts/acme/settings")).json() == put.json()
     # A missing field takes its default again.
     again = await office.put("/api/v1/accounts/acme/settings", json={"reassign_after": 30})
-    assert again.json() == {"auto_away_after": 0, "reassign_after": 30}
+    assert again.json() == {"auto_away_after": 0, "reassign_after": 30, "gap_alert_after": 60}
     assert (await office.get("/api/v1/accounts/acme/settings")).json() == again.json()
     assert (await office.get("/api/v1/accounts/other/settings")).json() == DEFAULTS
 

@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
+from frontdesk.core.coverage import GAP_ALERT_AFTER
 from frontdesk.core.errors import Invalid
 
 
@@ -27,6 +28,7 @@ class AccountSettings:
 
     auto_away_after: float = 0
     reassign_after: float = 0
+    gap_alert_after: float = GAP_ALERT_AFTER  # coverage.gap after this long offline while open
 
 
 DEFAULT_ACCOUNT_SETTINGS = AccountSettings()

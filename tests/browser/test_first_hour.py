@@ -231,3 +231,19 @@ def test_settings_page_picks_another_widget_of_the_account(frontdesk: Any, new_p
     page.wait_for_selector("body[data-loaded=true]")
     assert page.locator("#widget-name").inner_text() == "demo-help"
     frontdesk.api("DELETE", "/api/v1/widgets/demo-help")
+
+
+def test_settings_page_right_now_is_live(frontdesk: Any, new_page: Any) -> None:
+    set_demo_widget(frontdesk, manual_status="online")
+    page = new_page()
+    page.goto(f"{frontdesk.url}/settings.html?widget=demo")
+    page.evaluate("sessionStorage.setItem('frontdesk.apiKey', 'browser-test-api-key')")
+    page.reload()
+    page.wait_for_selector("body[data-live=true]", timeout=5000)
+    page.wait_for_selector('#live-status[data-status="online"]')
+    started = time.monotonic()
+    set_demo_widget(frontdesk, manual_status="offline")
+    page.wait_for_selector('#live-status[data-status="offline"]', timeout=2000)  # the poll is 10 s
+    print(f"settings page 'Right now' followed the change in {time.monotonic() - started:.2f} s")
+    set_demo_widget(frontdesk, manual_status="online")
+    page.wait_for_selector('#live-status[data-status="online"]', timeout=2000)

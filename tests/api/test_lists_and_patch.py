@@ -3,6 +3,8 @@ state, and PATCH (RFC 7396 merge patch) of a widget's settings."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -10,6 +12,7 @@ from frontdesk.core.settings import DEFAULT_OFFLINE_MESSAGE
 from tests.support import client as fd
 from tests.support.server import agent_token
 
+ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 ITEM_FIELDS = {"conversation", "widget", "visitor", "state", "agents", "position",
                "estimated_wait", "started_at", "queued_at", "assigned_at", "text", "page"}
 
@@ -52,11 +55,15 @@ async def test_conversation_list_by_state(server, api):
     assert item["conversation"] == first["conversation"] and item["state"] == "open"
     assert item["agents"] == [{"id": "kevin", "name": "Kevin"}] and item["position"] is None
     assert (item["widget"], item["visitor"], item["text"], item["page"]) == ("site", "v1", "first", None)
-    assert item["queued_at"] is None
+    assert item["queued_at"] is None and item["estimated_wait"] is None
+    assert ISO_Z.fullmatch(item["started_at"]) and ISO_Z.fullmatch(item["assigned_at"])
     queued = (await api.get("/api/v1/accounts/acme/conversations?state=queued")).json()
     assert [c["conversation"] for c in queued] == [second["conversation"]]
     assert queued[0]["state"] == "queued" and queued[0]["position"] == 1
     assert queued[0]["agents"] == [] and queued[0]["assigned_at"] is None
+    assert ISO_Z.fullmatch(queued[0]["started_at"]) and ISO_Z.fullmatch(queued[0]["queued_at"])
+    wait = queued[0]["estimated_wait"]
+    assert wait is None or (isinstance(wait, int) and wait >= 0)
     bad = await api.get("/api/v1/accounts/acme/conversations?state=closed")
     assert bad.status_code == 422 and "state" in bad.json()["fields"]
     assert (await api.get("/api/v1/accounts/never/conversations")).json() == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -47,19 +48,28 @@ from pubsub_per_process import (  # noqa: E402
 ACCOUNT = "acme"
 
 
-async def measured(ports: list[int], n: int,
-                   step: Callable[[int], Awaitable[None]]) -> dict[str, float]:
-    """Commands per repetition of `step` (total, script calls, publishes), by name too."""
+def process_cpu_us(pid: int) -> float:
+    """CPU microseconds (user + system) the process has used, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1e6 / os.sysconf("SC_CLK_TCK")
+
+
+async def measured(ports: list[int], n: int, step: Callable[[int], Awaitable[None]],
+                   pid: int) -> dict[str, float]:
+    """Per repetition of `step`: Redis commands, script calls, publishes, Redis CPU, and the
+    Frontdesk process's CPU (both with the 0.3 s settle after the last repetition)."""
     await asyncio.sleep(0.3)
     reset_commandstats(ports)
     cpu_before = redis_usec(ports)
+    frontdesk_before = process_cpu_us(pid)
     for i in range(n):
         await step(i)
     await asyncio.sleep(0.3)
+    frontdesk = (process_cpu_us(pid) - frontdesk_before) / n
     stats = {k: v for k, v in commandstats(ports).items() if k not in IGNORED}
     publishes = sum(v for k, v in stats.items() if k in ("publish", "spublish"))
     return {"commands": sum(stats.values()) / n, "scripts": stats.get("evalsha", 0) / n,
-            "publishes": publishes / n, "usec": (redis_usec(ports) - cpu_before) / n}
+            "publishes": publishes / n, "usec": (redis_usec(ports) - cpu_before) / n, "frontdesk": frontdesk}
 
 
 async def run(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
@@ -71,6 +81,7 @@ async def run(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
         try:
             await proc.wait_ready(timeout=30)
             ports = redis_ports(store)
+            pid = proc.proc.pid
             api = httpx.AsyncClient(base_url=proc.http, timeout=30,
                                     headers={"Authorization": f"Bearer {API_KEY}"})
             keep: list[fd.Client] = []
@@ -88,14 +99,14 @@ async def run(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
                     keep.append(client)
 
                 rows.append(("widget socket: hello to welcome",
-                             await measured(ports, args.n, visitor)))
+                             await measured(ports, args.n, visitor, pid)))
                 visitors = keep[2:]
 
                 async def visitor_leaves(i: int) -> None:
                     await visitors[i].close()
 
                 rows.append(("widget socket: close",
-                             await measured(ports, args.n, visitor_leaves)))
+                             await measured(ports, args.n, visitor_leaves, pid)))
                 del keep[2:]
 
                 async def agent_session(i: int) -> None:
@@ -103,7 +114,7 @@ async def run(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
                     await client.close()
 
                 rows.append(("agent socket: hello to welcome, then close",
-                             await measured(ports, max(10, args.n // 4), agent_session)))
+                             await measured(ports, max(10, args.n // 4), agent_session, pid)))
 
                 flipper = keep[0]
 
@@ -112,8 +123,17 @@ async def run(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
                     await flipper.send({"type": "status", "status": status})
                     await flipper.recv_type("agent.status", agent="ann", status=status)
 
+                pinger = keep[1]
+
+                async def ping(i: int) -> None:
+                    await pinger.send({"type": "ping"})
+                    await pinger.recv_type("pong")
+
+                rows.append(("heartbeat (ping, pong)", await measured(ports, args.n * 5, ping,
+                                                                      pid)))
+
                 rows.append(("agent status change (pushes agent.status)",
-                             await measured(ports, args.n, flip)))
+                             await measured(ports, args.n, flip, pid)))
                 await keep[1].send({"type": "status", "status": "busy"})
                 await asyncio.sleep(0.2)
 
@@ -123,7 +143,7 @@ async def run(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
                     await flipper.recv_type("agent.status", agent="ann", status=status)
 
                 rows.append(("agent status change that flips the widget",
-                             await measured(ports, args.n, flip_widget)))
+                             await measured(ports, args.n, flip_widget, pid)))
                 await flipper.send({"type": "status", "status": "online"})
                 await asyncio.sleep(0.2)
                 started: list[str] = []
@@ -134,12 +154,12 @@ async def run(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
                     started.append(response.json()["conversation"])
 
                 rows.append(("conversation start (assigned)",
-                             await measured(ports, args.n, start)))
+                             await measured(ports, args.n, start, pid)))
 
                 async def close(i: int) -> None:
                     await api.post(f"/api/v1/conversations/{started[i]}/close")
 
-                rows.append(("conversation close", await measured(ports, args.n, close)))
+                rows.append(("conversation close", await measured(ports, args.n, close, pid)))
 
                 for i in range(args.idle_sockets):
                     client, _ = await fd.widget(proc.ws, "site", visitor=f"idle{i}")
@@ -147,6 +167,7 @@ async def run(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
                 await asyncio.sleep(1)
                 reset_commandstats(ports)
                 cpu_before = redis_usec(ports)
+                frontdesk_before = process_cpu_us(pid)
                 began = time.monotonic()
                 await asyncio.sleep(args.idle)
                 stats = {k: v for k, v in commandstats(ports).items() if k not in IGNORED}
@@ -155,7 +176,8 @@ async def run(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
                 rows.append((f"idle process, {len(keep)} sockets: per second",
                              {"commands": sum(stats.values()) / spent,
                               "scripts": stats.get("evalsha", 0) / spent,
-                              "publishes": 0.0, "usec": usec / spent}))
+                              "publishes": 0.0, "usec": usec / spent,
+                              "frontdesk": (process_cpu_us(pid) - frontdesk_before) / spent}))
             finally:
                 for client in keep:
                     await client.close()
@@ -175,10 +197,10 @@ def main() -> None:
     rows = asyncio.run(run(args))
     print(f"Redis work per operation ({'cluster, 3 masters' if args.cluster else 'redis-server'}"
           f", n={args.n})\n\n| operation | commands run | of which script calls | publishes "
-          "| Redis CPU µs |\n| --- | ---: | ---: | ---: | ---: |")
+          "| Redis CPU µs | Frontdesk CPU µs |\n| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, row in rows:
         print(f"| {name} | {row['commands']:.1f} | {row['scripts']:.1f} | "
-              f"{row['publishes']:.2f} | {row['usec']:.0f} |")
+              f"{row['publishes']:.2f} | {row['usec']:.0f} | {row['frontdesk']:.0f} |")
 
 
 if __name__ == "__main__":

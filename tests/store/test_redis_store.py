@@ -326,3 +326,23 @@ async def test_many_accounts_watched_at_once_all_arrive(redis_harness: Harness) 
         assert sorted(e.account for e in heard) == sorted(accounts)
     finally:
         await fresh.close()
+
+
+async def test_scripts_are_loaded_again_after_the_server_forgot_them(
+        redis_harness: Harness, request: pytest.FixtureRequest) -> None:
+    """NOSCRIPT (a restarted node, or a replica promoted by a failover, has no scripts): the
+    store loads the script on that node and the call succeeds."""
+    harness = redis_harness
+    store = harness.store
+    await store.put_widget("w1", widget_settings())
+    await connect(store, "ann")
+    if harness.kind == "cluster":
+        ports = [node.port for node in request.getfixturevalue("redis_cluster").masters()]
+    else:
+        ports = [request.getfixturevalue("redis_server").port]
+    for port in ports:
+        raw = aioredis.Redis(port=port)
+        await raw.script_flush()
+        await raw.aclose()
+    assert [a.id for a in (await store.team(ACME)).agents] == ["ann"]
+    assert await store.set_agent_status(ACME, "ann", AgentStatus.BUSY) is True

@@ -259,7 +259,7 @@ const REVOKED = {
 };
 
 function clockTime(date) {
-  return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 }
 
 /**
@@ -277,9 +277,10 @@ function renderIdleBanner(client, lastInput, live) {
   }
   if (banner.hidden) { // first shown now: the time and minutes of this change
     const now = new Date();
-    const minutes = Math.max(1, Math.round((now.getTime() - lastInput) / 60000));
+    const minutes = Math.round((now.getTime() - lastInput) / 60000);
+    const idleFor = minutes < 1 ? 'less than a minute' : `${minutes} minute${minutes === 1 ? '' : 's'}`;
     $('idle-text').textContent = live
-      ? `You were set to Busy at ${clockTime(now)} after ${minutes} minute${minutes === 1 ? '' : 's'} idle.`
+      ? `You were set to Busy at ${clockTime(now)} after ${idleFor} idle.`
       : 'You were set to Busy after being idle.';
   }
   banner.hidden = false;

@@ -31,6 +31,8 @@ function state(text, kind = '') {
 export async function showAccountSettings(account, request, apiBase) {
   const form = $('account-form');
   if (!form) return;
+  // Shown once per account: saving the widget again must not overwrite what is being typed here.
+  if (current?.account === account && form.dataset.loaded === 'true') return;
   current = { account, request, apiBase };
   $('account-name').textContent = account;
   clearErrors();

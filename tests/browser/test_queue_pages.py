@@ -94,24 +94,24 @@ def test_settings_page_queue_limits_and_account_fields(frontdesk: Any, new_page:
     page.goto(f"{frontdesk.url}/settings.html?widget=demo")
     page.fill("#api-key", "browser-test-api-key")
     page.click("#key-form button[type=submit]")
-    page.wait_for_selector('body[data-loaded="true"]', timeout=5000)
-    page.wait_for_selector('#account-form[data-loaded="true"]', timeout=5000)
+    page.wait_for_selector('body[data-loaded="true"]', timeout=10000)
+    page.wait_for_selector('#account-form[data-loaded="true"]', timeout=10000)
     assert page.input_value("#max_queue") == "0" and page.input_value("#max_queue_wait") == "0"
     # Widget fields: a bad limit is named next to its field; a good one is stored.
     page.fill("#max_queue", "2.5")
     page.click("#save")
-    page.wait_for_selector("#error-summary:not([hidden])", timeout=3000)
+    page.wait_for_selector("#error-summary:not([hidden])", timeout=10000)
     assert page.locator('[data-error-for="max_queue"]').inner_text().strip()
     page.fill("#max_queue", "5")
     page.fill("#max_queue_wait", "90.5")
     page.click("#save")
     wait_until(lambda: frontdesk.api("GET", "/api/v1/widgets/demo")[1]["max_queue"] == 5,
-               what="the widget saved")
+               timeout=10, what="the widget saved")
     assert frontdesk.api("GET", "/api/v1/widgets/demo")[1]["max_queue_wait"] == 90.5
     # Account fields: their own form, their own 422 by field.
     page.fill("#auto_away_after", "-1")
     page.click("#account-save")
-    page.wait_for_selector('#auto_away_after[aria-invalid="true"]', timeout=3000)
+    page.wait_for_selector('#auto_away_after[aria-invalid="true"]', timeout=10000)
     assert page.locator("#auto_away_after-error").inner_text().strip()
     page.locator("#account-form").scroll_into_view_if_needed()
     shoot(page, "settings-account-errors")
@@ -120,8 +120,8 @@ def test_settings_page_queue_limits_and_account_fields(frontdesk: Any, new_page:
     page.click("#account-save")
     wait_until(lambda: {k: v for k, v in frontdesk.api("GET", "/api/v1/accounts/demo/settings")[1].items()
                         if k in ("auto_away_after", "reassign_after")} == {
-        "auto_away_after": 300, "reassign_after": 120}, what="the account saved")
-    page.wait_for_selector("#auto_away_after:not([aria-invalid])", timeout=3000)
+        "auto_away_after": 300, "reassign_after": 120}, timeout=10, what="the account saved")
+    page.wait_for_selector("#auto_away_after:not([aria-invalid])", timeout=10000)
     assert "Saved" in page.locator("#account-state").inner_text()
     account_settings(frontdesk)
     set_demo_widget(frontdesk, max_queue=0, max_queue_wait=0)

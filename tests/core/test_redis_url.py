@@ -50,3 +50,18 @@ def test_config_takes_cluster_urls_and_names_a_bad_one_without_its_password() ->
     assert store_description(url) == "rediss+cluster://u:***@a:1,b:2"
     assert hide_password("redis+cluster://a:1,b:2") == "redis+cluster://a:1,b:2"
     assert not is_cluster_url("redis://a:1/0")
+
+
+async def test_a_cluster_store_takes_every_seed_and_tls_from_the_url() -> None:
+    from redis.asyncio.connection import SSLConnection
+
+    from frontdesk.store.redis import RedisStore
+
+    store = RedisStore("rediss+cluster://u:pw@127.0.0.1:1,127.0.0.1:2", node_id="x")
+    cluster = store._cluster  # what the client was built with (nothing is connected yet)
+    assert cluster is not None
+    assert cluster.connection_kwargs["connection_class"] is SSLConnection
+    assert cluster.connection_kwargs["password"] == "pw"
+    assert sorted(cluster.nodes_manager.startup_nodes) == ["127.0.0.1:1", "127.0.0.1:2"]
+    assert store._node_options["ssl"] is True  # the per-shard subscriptions use TLS too
+    await store._redis.aclose()

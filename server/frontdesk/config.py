@@ -62,6 +62,9 @@ class Settings:
     hello_timeout: float = 10.0
     max_frames_per_window: int = 500
     max_pending_bytes: int = 256 * 1024
+    # The most a hello, a frame or an HTTP request waits for the store before the client is
+    # told it is unavailable (1013, `unavailable`, 503); see README "Faults and limits".
+    store_deadline: float = 2.0
     # Against connections that never finish a request (web/http_protocol.py).
     request_timeout: float = 10.0
     max_http_connections: int = 4096

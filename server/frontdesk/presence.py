@@ -28,6 +28,12 @@ log = logging.getLogger("frontdesk.presence")
 TIMER_SLACK = 0.002
 
 
+def verdict_hold(interval: float, call_deadline: float = 2.0) -> float:
+    """How long after a gap in renewals a process waits before judging others dead: their
+    next renewal comes within an interval, or a call's deadline if one was hanging."""
+    return call_deadline + 2 * interval
+
+
 @dataclass(frozen=True, slots=True)
 class LocalConnection:
     account: str
@@ -112,16 +118,31 @@ class Presence:
     # --- this process's liveness -----------------------------------------------------------
     async def keep_alive(self) -> None:
         """Renew this process's liveness, sweep dead processes and ended graces (a task the
-        node owns for its whole life)."""
+        node owns for its whole life).
+
+        After a gap in its own renewals (the store was unreachable, or this process was
+        stalled), a process takes no liveness verdict on others until they too have had
+        time to renew (`verdict_hold`): when Redis comes back, every entry looks expired
+        to whichever process gets there first.
+        """
         ttl = self._runtime.settings.presence_ttl
         interval = min(1.0, ttl / 3)
+        hold = verdict_hold(interval)
         health = self._runtime.health
+        loop = asyncio.get_running_loop()
+        renewed_at = loop.time()
+        judge_from = 0.0
         while True:
             try:
                 now = self._clock().timestamp()
                 await self._store.renew_node(now, ttl)
-                for account in await self._store.sweep_nodes(now):
-                    await self._widgets.refresh_account(account)
+                at = loop.time()
+                if at - renewed_at > 2 * interval:  # a gap: hold verdicts for a while
+                    judge_from = at + hold
+                renewed_at = at
+                if at >= judge_from:
+                    for account in await self._store.sweep_nodes(now):
+                        await self._widgets.refresh_account(account)
                 for account, until in await self._store.accounts_in_grace():
                     self.arm_grace(account, until)
                 health.note_up()

@@ -6,12 +6,16 @@ it without disturbing any other test; everything is stopped by PID at the end.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from tests.support.redis_server import RedisServer, start_or_skip
 from tests.support.server import API_KEY, ServerProcess, make_settings, server_env
@@ -108,3 +112,57 @@ def server_socket_memory(port: int) -> tuple[int, int]:
         queued += int(fields["w"])
         limit = max(limit, int(fields["tb"]))
     return queued, limit
+
+
+class Recorder:
+    """A socket that pings every `beat` seconds and records every frame with its arrival
+    time (loop clock), so a test can ask what arrived when, while the socket keeps going."""
+
+    def __init__(self, client: Any, beat: float = 0.3) -> None:
+        self.client = client
+        self.frames: list[tuple[float, dict[str, Any]]] = []
+        self.closed_at: float | None = None
+        loop = asyncio.get_running_loop()
+        self._reader = loop.create_task(self._read())
+        self._beat = loop.create_task(self._ping(beat)) if beat else None
+
+    async def _read(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                frame = self.client._decode(await self.client.conn.recv())
+                self.frames.append((loop.time(), frame))
+        except ConnectionClosed:
+            self.closed_at = loop.time()
+
+    async def _ping(self, beat: float) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await self.client.send({"type": "ping"})
+                await asyncio.sleep(beat)
+
+    @property
+    def close_code(self) -> int | None:
+        return self.client.conn.close_code if self.closed_at is not None else None
+
+    def of(self, kind: str, since: float = 0.0, **match: Any) -> list[tuple[float, dict[str, Any]]]:
+        return [(t, f) for t, f in self.frames if t >= since and f.get("type") == kind
+                and all(f.get(k) == v for k, v in match.items())]
+
+    async def wait_for(self, kind: str, since: float, timeout: float,
+                       **match: Any) -> tuple[float, dict[str, Any]] | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            found = self.of(kind, since, **match)
+            if found:
+                return found[0]
+            await asyncio.sleep(0.01)
+        return None
+
+    async def stop(self) -> None:
+        for task in (self._reader, self._beat):
+            if task is not None:
+                task.cancel()
+        with contextlib.suppress(Exception):
+            await self.client.conn.close()

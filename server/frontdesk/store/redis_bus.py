@@ -41,6 +41,7 @@ from frontdesk.store.redis_connection import (
     BUS_PING_INTERVAL,
     BUS_SILENCE_LIMIT,
     LISTEN_POLL,
+    PROBE_TIMEOUT,
     SOCKET_TIMEOUT,
     ReconnectHandler,
     RedisBase,
@@ -104,17 +105,23 @@ class RedisBus(RedisBase):
         await self._redis.aclose()
         if self._pool is not None:
             await self._pool.disconnect()
+        if self._probe is not None:
+            await self._probe.aclose()
 
-    @_translated
     async def ping(self) -> None:
-        if self._cluster is not None:
-            # Every master must answer: one that is down leaves its slots unserved.
-            await self._cluster.ping(target_nodes=self._cluster.PRIMARIES)
-            info = await self._cluster.cluster_info(target_nodes=self._cluster.RANDOM)
-            if _text(info.get("cluster_state", "")) != "ok":
-                raise RedisConnectionError("the cluster is not serving every slot")
-        else:
-            await self._redis.ping()
+        """The readiness probe, at most PROBE_TIMEOUT; on one Redis on its own connection."""
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT):
+                if self._cluster is not None:
+                    # Every master must answer: one that is down leaves its slots unserved.
+                    await self._cluster.ping(target_nodes=self._cluster.PRIMARIES)
+                    info = await self._cluster.cluster_info(target_nodes=self._cluster.RANDOM)
+                    if _text(info.get("cluster_state", "")) != "ok":
+                        raise RedisConnectionError("the cluster is not serving every slot")
+                else:
+                    await (self._probe or self._redis).ping()
+        except _REDIS_ERRORS as exc:
+            raise StoreUnavailable(f"redis unavailable (ping): {exc}") from exc
 
     # --- watching -----------------------------------------------------------------------------
     async def watch(self, account: str) -> None:

@@ -5,7 +5,10 @@ redis-py's asyncio `RedisCluster`, which routes each command and script by its k
 the registered Lua scripts (store/lua/*.lua; on NOSCRIPT, after a restart or a failover to a
 replica that never loaded them, redis-py loads the script on that node and runs it again), and
 this process's node identity. The event subscriptions are redis_bus's. Every Redis error
-surfaces as StoreUnavailable (`translated`); every call has a timeout.
+surfaces as StoreUnavailable (`translated`); every call has a deadline (CALL_DEADLINE, on
+top of the socket timeouts: a frozen Redis accepts connections and never answers, and a pool
+wait or a retry would otherwise add up). On one Redis, the readiness probe has a connection
+of its own (`_probe`), so a pool busy with a burst of hellos is never taken for an outage.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ log = logging.getLogger(__name__)
 POOL_SIZE = 64  # a burst of hellos shares these; more wait up to POOL_WAIT for one
 POOL_WAIT = 2.0
 SOCKET_TIMEOUT = 2.0  # every command and every connect
+CALL_DEADLINE = 2.0  # a whole store call: pool wait, retry and replies included
+PROBE_TIMEOUT = 0.8  # the readiness probe's PING, on its own connection
 HEALTH_CHECK_INTERVAL = 10  # seconds idle before a pooled connection is PINGed on reuse
 LISTEN_POLL = 1.0  # the listener wakes this often while no event arrives
 BUS_PING_INTERVAL = 5.0  # an idle subscription PINGs this often...
@@ -86,7 +91,8 @@ def _translated(
 
     async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return await method(self, *args, **kwargs)
+            async with asyncio.timeout(CALL_DEADLINE):
+                return await method(self, *args, **kwargs)
         except (ClusterDownError, TryAgainError) as exc:  # a failover under way: an outage
             raise StoreUnavailable(f"redis cluster unavailable ({method.__name__}): {exc}") from exc
         except ResponseError as exc:  # a script error is a bug, not an outage: say so loudly
@@ -181,6 +187,11 @@ class RedisBase:
                 url, max_connections=max_connections, timeout=POOL_WAIT,
                 retry=Retry(NoBackoff(), 1), **common)
             self._redis = aioredis.Redis(connection_pool=self._pool)
+        self._probe: aioredis.Redis | None = None
+        if self._cluster is None:
+            self._probe = aioredis.Redis.from_url(
+                url, single_connection_client=True, socket_timeout=PROBE_TIMEOUT,
+                socket_connect_timeout=PROBE_TIMEOUT, retry=Retry(NoBackoff(), 0))
         self._url = url
         self._common = common
         self._scripts: dict[str, AsyncScript] = {

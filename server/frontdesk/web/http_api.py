@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -10,9 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from frontdesk.codec import is_encodable
+from frontdesk.codec import is_encodable, loads_json
 from frontdesk.core import frames
-from frontdesk.core.errors import Invalid
+from frontdesk.core.errors import Invalid, StoreUnavailable
 from frontdesk.core.model import ConversationState, is_valid_id, to_wire_time
 from frontdesk.core.protocol import MAX_TEXT
 from frontdesk.core.settings import parse_settings, settings_to_json
@@ -46,7 +48,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
     if len(raw) > MAX_BODY:
         raise Invalid({"body": f"must be at most {MAX_BODY} bytes"}, "body too large")
     try:
-        body = json.loads(raw)
+        body = loads_json(raw)  # NaN and Infinity are not JSON
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise Invalid({"body": "must be a JSON object"}, "the body is not valid JSON") from None
     if not is_encodable(body):
@@ -187,15 +189,37 @@ async def metrics(request: Request) -> Response:
     return Response(node.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _deadline(endpoint: Endpoint) -> Endpoint:
+    """At most `store_deadline` (2 s) for the store, then 503 `unavailable`; the body is read
+    first, since a slow upload is the request deadline's business (web/http_protocol.py)."""
+
+    @functools.wraps(endpoint)
+    async def bounded(request: Request) -> Response:
+        await request.body()  # kept by the request for the endpoint
+        try:
+            async with asyncio.timeout(_node(request).settings.store_deadline):
+                return await endpoint(request)
+        except TimeoutError:
+            raise StoreUnavailable("the store did not answer in time") from None
+
+    return bounded
+
+
 ROUTES = [
-    Route("/api/v1/widgets/{widget}", put_widget, methods=["PUT"]),
-    Route("/api/v1/widgets/{widget}", get_widget, methods=["GET"]),
-    Route("/api/v1/widgets/{widget}", delete_widget, methods=["DELETE"]),
-    Route("/api/v1/widgets/{widget}/status", widget_status, methods=["GET"]),
-    Route("/api/v1/widgets/{widget}/conversations", start_conversation, methods=["POST"]),
-    Route("/api/v1/accounts/{account}/agents", list_agents, methods=["GET"]),
-    Route("/api/v1/accounts/{account}/agents/{agent}/token", issue_agent_token, methods=["POST"]),
-    Route("/api/v1/conversations/{conversation}/close", close_conversation, methods=["POST"]),
+    Route("/api/v1/widgets/{widget}", _deadline(put_widget), methods=["PUT"]),
+    Route("/api/v1/widgets/{widget}", _deadline(get_widget), methods=["GET"]),
+    Route("/api/v1/widgets/{widget}", _deadline(delete_widget), methods=["DELETE"]),
+    Route("/api/v1/widgets/{widget}/status", _deadline(widget_status), methods=["GET"]),
+    Route("/api/v1/widgets/{widget}/conversations", _deadline(start_conversation),
+          methods=["POST"]),
+    Route("/api/v1/accounts/{account}/agents", _deadline(list_agents), methods=["GET"]),
+    Route("/api/v1/accounts/{account}/agents/{agent}/token", _deadline(issue_agent_token),
+          methods=["POST"]),
+    Route("/api/v1/conversations/{conversation}/close", _deadline(close_conversation),
+          methods=["POST"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
     Route("/metrics", metrics, methods=["GET"]),

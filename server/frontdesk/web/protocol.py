@@ -128,6 +128,9 @@ class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
         self._paused = False
         self._pending: deque[bytes] | None = None
         self._pending_bytes = 0
+        # When the last data frame came off the wire (not when the session got to it): after
+        # a stall (a frozen process), frames waiting in the kernel prove the client alive.
+        self.last_frame_at = 0.0
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -161,6 +164,7 @@ class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
         traceback at ERROR each time (RFC 6455: close with 1007)."""
         data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
         self.frames = []
+        self.last_frame_at = self.loop.time()
         if self.close_sent:  # past our close: discard, keep reading for the client's reply
             return
         if self.curr_msg_data_type == "text":

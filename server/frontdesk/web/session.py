@@ -2,6 +2,11 @@
 
 The socket object is uvicorn's protocol (web/protocol.py), which writes frames without
 waiting; this module never awaits a socket except to read from it.
+
+Nothing here waits for the store longer than `store_deadline` (2 s): a hello that cannot be
+answered by then is closed with 1013, and a frame that needs the store gets `unavailable`.
+Such frames are handled in order by one worker task per session, while the session goes on
+reading: pings are answered and the socket counts as alive even while the store hangs.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -51,7 +57,8 @@ class Closed(Exception):
 class Session:
     """State of one socket: small on purpose (a few slots), since there are many of them."""
 
-    __slots__ = ("node", "ws", "sock", "kind", "rate", "last_seen", "silence_timer", "id")
+    __slots__ = ("node", "ws", "sock", "kind", "rate", "last_seen", "silence_timer", "id",
+                 "backlog", "worker")
 
     def __init__(self, node: Node, websocket: WebSocket, sock: FrontdeskWebSocketProtocol,
                  kind: ClientKind) -> None:
@@ -63,6 +70,10 @@ class Session:
         self.last_seen = 0.0
         self.silence_timer: asyncio.TimerHandle | None = None
         self.id = secrets.token_hex(8)
+        # Commands waiting for the store, with the loop time by which each must be answered;
+        # both exist only while there is work (most sockets have none most of the time).
+        self.backlog: deque[tuple[float, Any]] | None = None
+        self.worker: asyncio.Task[None] | None = None
 
     # --- output --------------------------------------------------------------------------------
     def send(self, payload: dict[str, Any]) -> None:
@@ -119,32 +130,66 @@ class Session:
 
     async def serve(self, parse: Callable[[dict[str, Any]], Any],
                     handle: Callable[[Any], Awaitable[None]]) -> None:
-        """The frame loop: parse each frame into a command and handle it; a frame that is
-        not understood gets an `error` frame and the loop goes on (contract: WebSocket)."""
+        """The frame loop: parse each frame into a command and hand it to the worker; a frame
+        that is not understood gets an `error` frame and the loop goes on (contract:
+        WebSocket). A ping is answered here, at once, whatever the worker is waiting for."""
         self.watch_silence()
         while True:
             try:
                 data = await self.receive()
             except Closed:
-                return
+                break
             try:
                 command = parse(decode_frame(data, self.sock.encoding))
-                if isinstance(command, Ping):
-                    self.send(frames.pong())
-                else:
-                    await handle(command)
             except FrameError as exc:
                 self.send_error(exc)
-            except StoreUnavailable as exc:
-                self.node.note_store_down(exc)
-                self.send_error(FrameError(ErrorCode.UNAVAILABLE, "the store cannot be reached"))
+                continue
+            if isinstance(command, Ping):
+                self.send(frames.pong())
+            else:
+                self._queue(command, handle)
+        await self.finish_work()
+
+    def _queue(self, command: Any, handle: Callable[[Any], Awaitable[None]]) -> None:
+        loop = asyncio.get_running_loop()
+        if self.backlog is None:
+            self.backlog = deque()
+        self.backlog.append((loop.time() + self.node.settings.store_deadline, command))
+        if self.worker is None:
+            self.worker = loop.create_task(self._work(handle))
+
+    async def _work(self, handle: Callable[[Any], Awaitable[None]]) -> None:
+        """Handle the waiting commands in order, each answered by its own deadline."""
+        try:
+            while self.backlog:
+                due, command = self.backlog.popleft()
+                try:
+                    async with asyncio.timeout_at(due):
+                        await handle(command)
+                except FrameError as exc:
+                    self.send_error(exc)
+                except (StoreUnavailable, TimeoutError) as exc:
+                    self.node.note_store_down(exc)
+                    self.send_error(FrameError(ErrorCode.UNAVAILABLE,
+                                               "the store cannot be reached"))
+        except Exception:
+            log.exception("handling a frame failed")
+            self.close(CloseCode.INTERNAL_ERROR, "internal error")  # not graceful
+        finally:
+            self.worker = self.backlog = None
+
+    async def finish_work(self) -> None:
+        """Let the commands already received finish (each within its deadline)."""
+        worker = self.worker
+        if worker is not None:
+            await asyncio.wait([worker])
 
     # --- silence ---------------------------------------------------------------------------------
     def watch_silence(self) -> None:
         """One timer per socket, moved lazily: at most one wake-up per TTL, none per frame."""
         ttl = self.node.settings.presence_ttl
         loop = asyncio.get_running_loop()
-        due = self.last_seen + ttl
+        due = max(self.last_seen, self.sock.last_frame_at) + ttl
         if loop.time() >= due:
             self.silence_timer = None
             self.close(CloseCode.SILENT, "silent for the presence TTL")
@@ -152,6 +197,8 @@ class Session:
         self.silence_timer = loop.call_at(due, self.watch_silence)
 
     def stop_watching(self) -> None:
+        if self.worker is not None:  # the session failed: what it was doing is moot
+            self.worker.cancel()
         if self.silence_timer is not None:
             self.silence_timer.cancel()
             self.silence_timer = None
@@ -206,11 +253,12 @@ async def agent_endpoint(websocket: WebSocket) -> None:
         return
     greeting: AgentGreeting | None
     try:
-        greeting = await node.welcome.agent(claims, session.id)
-    except StoreUnavailable as exc:
+        async with asyncio.timeout(node.settings.store_deadline):
+            greeting = await node.welcome.agent(claims, session.id)
+    except (StoreUnavailable, TimeoutError) as exc:
         node.note_store_down(exc)
-        await _forget_connection(node, claims, session.id)
         session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
+        node.tasks.spawn(_forget_connection(node, claims, session.id), "forget connection")
         return
     session.send(greeting.frame)
     node.hub.add_agent(sock, claims.account, claims.agent)
@@ -233,6 +281,8 @@ async def agent_endpoint(websocket: WebSocket) -> None:
 
 
 async def _forget_connection(node: Node, claims: AgentClaims, connection: str) -> None:
+    """A hello that failed may have counted its connection: uncount it (in the background:
+    the client has its 1013 already)."""
     try:
         await node.presence.disconnect(claims.account, claims.agent, connection, graceful=False)
     except StoreUnavailable:
@@ -284,17 +334,20 @@ async def widget_endpoint(websocket: WebSocket) -> None:
     node, sock, deadline = opened
     widget = websocket.path_params["widget"]
     settings: WidgetSettings | None = None
+    store_failed = False
     if is_valid_id(widget):
         try:
-            settings = await node.widgets.get(widget)
-        except StoreUnavailable as exc:
+            async with asyncio.timeout(node.settings.store_deadline):
+                settings = await node.widgets.get(widget)
+        except (StoreUnavailable, TimeoutError) as exc:
             node.note_store_down(exc)  # accepted now, closed with 1013 at hello
+            store_failed = True  # and never welcomed: its origin could not be checked
     if settings is not None and not _origin_allowed(settings, _origin_of(websocket)):
         await websocket.close()  # before accept: uvicorn answers HTTP 403
         return
     await _accept(websocket, sock)
     session = Session(node, websocket, sock, ClientKind.WIDGET)
-    greeted = await _greet_visitor(session, widget, deadline)
+    greeted = await _greet_visitor(session, widget, deadline, store_failed)
     if greeted is None:
         return
     account, visitor, welcome, page = greeted
@@ -315,8 +368,8 @@ async def widget_endpoint(websocket: WebSocket) -> None:
             node.note_store_down(exc)
 
 
-async def _greet_visitor(session: Session, widget: str,
-                         deadline: float) -> tuple[str, str, dict[str, Any], str | None] | None:
+async def _greet_visitor(session: Session, widget: str, deadline: float, store_failed: bool,
+                         ) -> tuple[str, str, dict[str, Any], str | None] | None:
     """Hello to welcome, then join the hub: (account, visitor, the status sent, the page the
     hello named) or None.
 
@@ -335,8 +388,11 @@ async def _greet_visitor(session: Session, widget: str,
         except FrameError as exc:
             session.send_error(exc)
     try:
-        greeting = await node.welcome.visitor(widget, visitor, session.id)
-    except StoreUnavailable as exc:
+        if store_failed:
+            raise StoreUnavailable("the widget's settings could not be read at the handshake")
+        async with asyncio.timeout(node.settings.store_deadline):
+            greeting = await node.welcome.visitor(widget, visitor, session.id)
+    except (StoreUnavailable, TimeoutError) as exc:
         node.note_store_down(exc)
         session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
         return None

@@ -65,6 +65,7 @@ class Settings:
     # The most a hello, a frame or an HTTP request waits for the store before the client is
     # told it is unavailable (1013, `unavailable`, 503); see README "Faults and limits".
     store_deadline: float = 2.0
+    api_deadline: float = 10.0  # a back-office request, which may take several store calls
     # Against connections that never finish a request (web/http_protocol.py).
     request_timeout: float = 10.0
     max_http_connections: int = 4096

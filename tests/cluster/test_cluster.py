@@ -130,7 +130,7 @@ async def test_concurrent_starts_across_processes_keep_routing_invariants(proces
             closes = await asyncio.gather(*(
                 clients[i % 3].post(f"/api/v1/conversations/{c}/close")
                 for i, c in enumerate(open_ids)))
-            assert all(r.status_code == 200 for r in closes)
+            assert all(r.status_code == 200 for r in closes), [(r.status_code, r.text) for r in closes if r.status_code != 200]
             closed += len(open_ids)
             listing = (await clients[1].get("/api/v1/accounts/acme/agents")).json()
             assert all(a["conversations"] <= capacity for a in listing), listing

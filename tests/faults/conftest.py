@@ -33,12 +33,21 @@ def own_redis() -> Iterator[RedisServer]:
 
 
 @pytest.fixture
+def aof_redis() -> Iterator[RedisServer]:
+    """A redis-server with the append-only file on, so a restart keeps the data."""
+    server = start_or_skip(appendonly=True)
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
 async def processes(own_redis: RedisServer) -> AsyncIterator[Callable[..., ServerProcess]]:
-    """`await start(settings, **env)`: a Frontdesk process on the test's Redis."""
+    """`await start(settings, redis=None, **env)`: a Frontdesk process on the test's Redis
+    (or on `redis`)."""
     started: list[ServerProcess] = []
 
-    async def start(settings=SHORT, **env: str) -> ServerProcess:
-        proc = ServerProcess(server_env(settings, REDIS_URL=own_redis.url, **env))
+    async def start(settings=SHORT, redis: RedisServer | None = None, **env: str) -> ServerProcess:
+        proc = ServerProcess(server_env(settings, REDIS_URL=(redis or own_redis).url, **env))
         started.append(proc)
         await proc.wait_ready()
         return proc
@@ -166,3 +175,11 @@ class Recorder:
                 task.cancel()
         with contextlib.suppress(Exception):
             await self.client.conn.close()
+
+
+def stop_process(proc: ServerProcess) -> None:
+    os.kill(proc.proc.pid, signal.SIGSTOP)
+
+
+def resume_process(proc: ServerProcess) -> None:
+    os.kill(proc.proc.pid, signal.SIGCONT)

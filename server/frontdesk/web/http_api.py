@@ -193,14 +193,15 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def _deadline(endpoint: Endpoint) -> Endpoint:
-    """At most `store_deadline` (2 s) for the store, then 503 `unavailable`; the body is read
-    first, since a slow upload is the request deadline's business (web/http_protocol.py)."""
+    """At most `api_deadline` (10 s) for the whole request, then 503 `unavailable` (a store
+    that does not answer at all fails sooner: each call has its own 2 s deadline). The body
+    is read first: a slow upload is the request deadline's business (web/http_protocol.py)."""
 
     @functools.wraps(endpoint)
     async def bounded(request: Request) -> Response:
         await request.body()  # kept by the request for the endpoint
         try:
-            async with asyncio.timeout(_node(request).settings.store_deadline):
+            async with asyncio.timeout(_node(request).settings.api_deadline):
                 return await endpoint(request)
         except TimeoutError:
             raise StoreUnavailable("the store did not answer in time") from None

@@ -20,9 +20,12 @@ The session finds this object in the ASGI scope under `extensions["frontdesk.soc
 
 from __future__ import annotations
 
+import array
 import asyncio
+import fcntl
 import logging
 import socket
+import termios
 from collections import deque
 from typing import Any
 
@@ -185,6 +188,22 @@ class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
         if not self.read_paused:
             self.read_paused = True
             self.transport.pause_reading()
+
+    def has_unread_input(self) -> bool:
+        """Whether the client sent something we have not read yet: a frame waiting for the
+        session, or bytes in the kernel (after this process was stalled, its first timers
+        can run before its first read)."""
+        if not self.queue.empty():
+            return True
+        sock = self.transport.get_extra_info("socket") if self.transport else None
+        if sock is None:
+            return False
+        waiting = array.array("i", [0])
+        try:
+            fcntl.ioctl(sock.fileno(), termios.FIONREAD, waiting)
+        except OSError:
+            return False
+        return waiting[0] > 0
 
     # --- writing -----------------------------------------------------------------------------
     def pause_writing(self) -> None:

@@ -48,6 +48,7 @@ from frontdesk.welcome import AgentGreeting
 log = logging.getLogger("frontdesk.ws")
 
 GRACEFUL = (None, int(CloseCode.GOING_AWAY))  # closed by the client, or by our shutdown
+UNREAD_RECHECK = 0.05
 
 
 class Closed(Exception):
@@ -190,7 +191,9 @@ class Session:
         ttl = self.node.settings.presence_ttl
         loop = asyncio.get_running_loop()
         due = max(self.last_seen, self.sock.last_frame_at) + ttl
-        if loop.time() >= due:
+        if loop.time() >= due and self.sock.has_unread_input():
+            due = loop.time() + UNREAD_RECHECK  # it did send: look again once that is read
+        elif loop.time() >= due:
             self.silence_timer = None
             self.close(CloseCode.SILENT, "silent for the presence TTL")
             return

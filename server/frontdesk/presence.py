@@ -55,12 +55,18 @@ class Presence:
         self._grace_timers: dict[str, tuple[float, asyncio.TimerHandle]] = {}
 
     async def connect(self, claims: AgentClaims, connection: str) -> None:
+        """Count the connection and push what that changed. The queue is not pulled here:
+        the socket is not registered for pushes yet (see `joined`)."""
         store = self._store
         await store.see_agent(claims.account, claims.agent, claims.name)
         await store.add_connection(claims.account, claims.agent, connection)
         self.local[connection] = LocalConnection(claims.account, claims.agent, claims.name)
         await self._widgets.refresh_account(claims.account)
-        await self._conversations.assign_queued(claims.account)
+
+    async def joined(self, account: str) -> None:
+        """The new connection's socket now gets pushes: assign what waits for an agent, so
+        that it hears `conversation.joined` for whatever its own arrival assigned it."""
+        await self._conversations.assign_queued(account)
 
     async def disconnect(self, account: str, agent: str, connection: str, graceful: bool) -> None:
         """The socket is gone; `graceful` when the client or a shutdown ended it."""

@@ -73,6 +73,10 @@ class Welcome:
 
         return await self._feed.catch_up(account, greeting.sent, read_now)
 
+    async def agent_joined(self, account: str) -> None:
+        """After the welcome and joining the hub: what the agent's arrival assigns."""
+        await self._presence.joined(account)
+
     # --- visitors ------------------------------------------------------------------------------
     async def visitor(self, widget: str, visitor: str, connection: str) -> VisitorGreeting | None:
         """Count the visitor's socket and read its welcome; None for an unknown widget."""

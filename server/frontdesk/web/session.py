@@ -269,6 +269,11 @@ async def agent_endpoint(websocket: WebSocket) -> None:
         for payload in await node.welcome.agent_catch_up(claims.account, greeting):
             session.send(payload)
         greeting = None  # an idle socket keeps no copy of what it was sent
+        try:
+            async with asyncio.timeout(node.settings.store_deadline):
+                await node.welcome.agent_joined(claims.account)
+        except (StoreUnavailable, TimeoutError) as exc:
+            node.note_store_down(exc)  # the queue moves on the next change instead
         await _agent_loop(session, claims)
     except Exception:
         log.exception("agent session failed")

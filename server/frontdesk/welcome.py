@@ -13,6 +13,7 @@ from typing import Any
 from frontdesk.conversations import Conversations
 from frontdesk.core import frames
 from frontdesk.core.model import is_valid_id
+from frontdesk.core.settings import WidgetSettings
 from frontdesk.core.tokens import AgentClaims
 from frontdesk.feed import Feed
 from frontdesk.inbox import Inbox
@@ -78,9 +79,12 @@ class Welcome:
         await self._presence.joined(account)
 
     # --- visitors ------------------------------------------------------------------------------
-    async def visitor(self, widget: str, visitor: str, connection: str) -> VisitorGreeting | None:
-        """Count the visitor's socket and read its welcome; None for an unknown widget."""
-        settings = await self._widgets.get(widget) if is_valid_id(widget) else None
+    async def visitor(self, widget: str, visitor: str, connection: str,
+                      settings: WidgetSettings | None = None) -> VisitorGreeting | None:
+        """Count the visitor's socket and read its welcome; None for an unknown widget.
+        `settings`: as read at the handshake (not read again)."""
+        if settings is None and is_valid_id(widget):
+            settings = await self._widgets.get(widget)
         if settings is not None:
             await self._feed.prepare(settings.account)
         view = await self._widgets.status(widget, settings) if settings is not None else None

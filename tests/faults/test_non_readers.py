@@ -175,6 +175,8 @@ async def test_non_readers_are_closed_and_cost_a_bounded_amount(processes: Start
         assert code_of_slow == 4002
         assert kernel_growth < NON_READERS * KERNEL_PER_NON_READER, kernel_growth
         assert rss_peak - rss_before < 64 * 2**20
-        assert p99 < 0.25, p99  # each is a PUT, a Redis round trip and the push (shared CI)
+        # each is a PUT, a Redis round trip and the push; on a shared CI machine, generous
+        # (before the cap they were held up behind 4 MiB kernel buffers: see the README)
+        assert p99 < 1.0, p99
         for reader in readers:
             await reader.close()

@@ -19,6 +19,7 @@ from frontdesk.node import Clock, Node, system_clock
 from frontdesk.store import open_store
 from frontdesk.store.base import Store
 from frontdesk.web import accounts_api, reassign_api
+from frontdesk.web.admission import Admission
 from frontdesk.web.coverage_api import ROUTES as COVERAGE_ROUTES
 from frontdesk.web.errors import EXCEPTION_HANDLERS
 from frontdesk.web.http_api import ROUTES
@@ -85,6 +86,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS,
                     lifespan=lifespan)
     app.state.node = node
+    app.state.admission = Admission(lambda: node.health.ok)
     return FrontdeskApp(app)
 
 

@@ -42,6 +42,7 @@ from frontdesk.core.settings import WidgetSettings, parse_origin
 from frontdesk.core.tokens import AgentClaims, BadToken, verify_token
 from frontdesk.inbox import UnknownMessage
 from frontdesk.node import Node
+from frontdesk.web.admission import Admission, Refused
 from frontdesk.web.protocol import SCOPE_KEY, FrontdeskWebSocketProtocol
 from frontdesk.welcome import AgentGreeting
 
@@ -225,6 +226,12 @@ async def _accept(websocket: WebSocket, sock: FrontdeskWebSocketProtocol) -> Non
     websocket.scope["headers"] = []  # read before the accept; an idle socket need not keep them
 
 
+def _admission(websocket: WebSocket) -> Admission:
+    """The app's one Admission (web/app.py), shared by all its sockets."""
+    admission: Admission = websocket.app.state.admission
+    return admission
+
+
 def _origin_of(websocket: WebSocket) -> str | None:
     """The Origin header, read from the raw scope (no Headers object kept per socket)."""
     for name, value in websocket.scope.get("headers") or ():
@@ -256,8 +263,12 @@ async def agent_endpoint(websocket: WebSocket) -> None:
         return
     greeting: AgentGreeting | None
     try:
-        async with asyncio.timeout(node.settings.store_deadline):
-            greeting = await node.welcome.agent(claims, session.id)
+        async with _admission(websocket).admit(agent=True):
+            async with asyncio.timeout(node.settings.store_deadline):
+                greeting = await node.welcome.agent(claims, session.id)
+    except Refused:
+        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
+        return
     except (StoreUnavailable, TimeoutError) as exc:
         node.note_store_down(exc)
         session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
@@ -345,8 +356,11 @@ async def widget_endpoint(websocket: WebSocket) -> None:
     store_failed = False
     if is_valid_id(widget):
         try:
-            async with asyncio.timeout(node.settings.store_deadline):
-                settings = await node.widgets.get(widget)
+            async with _admission(websocket).admit(agent=False):
+                async with asyncio.timeout(node.settings.store_deadline):
+                    settings = await node.widgets.get(widget)
+        except Refused:
+            store_failed = True
         except (StoreUnavailable, TimeoutError) as exc:
             node.note_store_down(exc)  # accepted now, closed with 1013 at hello
             store_failed = True  # and never welcomed: its origin could not be checked
@@ -355,7 +369,7 @@ async def widget_endpoint(websocket: WebSocket) -> None:
         return
     await _accept(websocket, sock)
     session = Session(node, websocket, sock, ClientKind.WIDGET)
-    greeted = await _greet_visitor(session, widget, deadline, store_failed)
+    greeted = await _greet_visitor(session, widget, deadline, store_failed, settings)
     if greeted is None:
         return
     account, visitor, welcome, page = greeted
@@ -377,6 +391,7 @@ async def widget_endpoint(websocket: WebSocket) -> None:
 
 
 async def _greet_visitor(session: Session, widget: str, deadline: float, store_failed: bool,
+                         settings: WidgetSettings | None,
                          ) -> tuple[str, str, dict[str, Any], str | None] | None:
     """Hello to welcome, then join the hub: (account, visitor, the status sent, the page the
     hello named) or None.
@@ -397,9 +412,13 @@ async def _greet_visitor(session: Session, widget: str, deadline: float, store_f
             session.send_error(exc)
     try:
         if store_failed:
-            raise StoreUnavailable("the widget's settings could not be read at the handshake")
-        async with asyncio.timeout(node.settings.store_deadline):
-            greeting = await node.welcome.visitor(widget, visitor, session.id)
+            raise Refused("the widget's settings could not be read at the handshake")
+        async with _admission(session.ws).admit(agent=False):
+            async with asyncio.timeout(node.settings.store_deadline):
+                greeting = await node.welcome.visitor(widget, visitor, session.id, settings)
+    except Refused:
+        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
+        return None
     except (StoreUnavailable, TimeoutError) as exc:
         node.note_store_down(exc)
         session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")

@@ -128,6 +128,10 @@ class Hub:
         """Accounts this process holds any socket of."""
         return set(self.account_agent_sockets) | {a for a, _ in self.widget_sockets}
 
+    def widgets_of(self, account: str) -> list[str]:
+        """The account's widgets this process holds sockets of."""
+        return [widget for a, widget in self.widget_sockets if a == account]
+
     def counts(self) -> tuple[int, int]:
         """(agent sockets, widget sockets) open on this process."""
         agents = sum(len(s) for s in self.account_agent_sockets.values())

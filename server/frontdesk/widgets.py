@@ -152,7 +152,14 @@ class Widgets:
         their payloads, so a refresh would publish nothing. Instead, the feed compares the
         current payloads with what this process last delivered and delivers the differences.
         """
-        self._feed.resync_locally(account, await self.current_payloads(account))
+        payloads = await self.current_payloads(account)
+        self._feed.resync_locally(account, payloads)
+        # A widget that is gone (Redis came back without its data) closes its sockets here,
+        # as a deletion would have: nobody else will tell them.
+        existing = {p.get("widget") for p in payloads if p.get("type") == "widget.status"}
+        for widget in self._hub.widgets_of(account):
+            if widget not in existing:
+                self._hub.close_widget(account, widget, int(CloseCode.UNKNOWN_WIDGET))
 
     async def current_payloads(self, account: str, team: Team | None = None,
                                ) -> list[dict[str, Any]]:

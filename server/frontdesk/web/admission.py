@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 ADMISSION_WAIT = 8.0  # within the 10 s a socket has for its hello
 WIDGET_LANE = 32
@@ -48,3 +49,9 @@ class Admission:
             yield
         finally:
             lane.release()
+
+
+def admission_of(app: Any) -> Admission:
+    """The app's one Admission (made by web/app.py), shared by all its sockets."""
+    admission: Admission = app.state.admission
+    return admission

@@ -4,9 +4,8 @@ The socket object is uvicorn's protocol (web/protocol.py), which writes frames w
 waiting; this module never awaits a socket except to read from it.
 
 Nothing here waits for the store longer than `store_deadline` (2 s): a hello that cannot be
-answered by then is closed with 1013, and a frame that needs the store gets `unavailable`.
-Such frames are handled in order by one worker task per session, while the session goes on
-reading: pings are answered and the socket counts as alive even while the store hangs.
+answered by then is closed with 1013, and a frame that needs the store gets `unavailable`
+(such frames go to the session's worker, web/worker.py, while the session reads on).
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -42,8 +40,9 @@ from frontdesk.core.settings import WidgetSettings, parse_origin
 from frontdesk.core.tokens import AgentClaims, BadToken, verify_token
 from frontdesk.inbox import UnknownMessage
 from frontdesk.node import Node
-from frontdesk.web.admission import Admission, Refused
+from frontdesk.web.admission import Refused, admission_of
 from frontdesk.web.protocol import SCOPE_KEY, FrontdeskWebSocketProtocol
+from frontdesk.web.worker import Worker
 from frontdesk.welcome import AgentGreeting
 
 log = logging.getLogger("frontdesk.ws")
@@ -60,7 +59,7 @@ class Session:
     """State of one socket: small on purpose (a few slots), since there are many of them."""
 
     __slots__ = ("node", "ws", "sock", "kind", "rate", "last_seen", "silence_timer", "id",
-                 "backlog", "worker")
+                 "worker")
 
     def __init__(self, node: Node, websocket: WebSocket, sock: FrontdeskWebSocketProtocol,
                  kind: ClientKind) -> None:
@@ -72,10 +71,7 @@ class Session:
         self.last_seen = 0.0
         self.silence_timer: asyncio.TimerHandle | None = None
         self.id = secrets.token_hex(8)
-        # Commands waiting for the store, with the loop time by which each must be answered;
-        # both exist only while there is work (most sockets have none most of the time).
-        self.backlog: deque[tuple[float, Any]] | None = None
-        self.worker: asyncio.Task[None] | None = None
+        self.worker: Worker | None = None  # made when the first frame needs the store
 
     # --- output --------------------------------------------------------------------------------
     def send(self, payload: dict[str, Any]) -> None:
@@ -153,38 +149,24 @@ class Session:
         await self.finish_work()
 
     def _queue(self, command: Any, handle: Callable[[Any], Awaitable[None]]) -> None:
-        loop = asyncio.get_running_loop()
-        if self.backlog is None:
-            self.backlog = deque()
-        self.backlog.append((loop.time() + self.node.settings.store_deadline, command))
         if self.worker is None:
-            self.worker = loop.create_task(self._work(handle))
+            self.worker = Worker()
+        due = asyncio.get_running_loop().time() + self.node.settings.store_deadline
+        self.worker.add(due, command, handle, self._answer_failure)
 
-    async def _work(self, handle: Callable[[Any], Awaitable[None]]) -> None:
-        """Handle the waiting commands in order, each answered by its own deadline."""
-        try:
-            while self.backlog:
-                due, command = self.backlog.popleft()
-                try:
-                    async with asyncio.timeout_at(due):
-                        await handle(command)
-                except FrameError as exc:
-                    self.send_error(exc)
-                except (StoreUnavailable, TimeoutError) as exc:
-                    self.node.note_store_down(exc)
-                    self.send_error(FrameError(ErrorCode.UNAVAILABLE,
-                                               "the store cannot be reached"))
-        except Exception:
-            log.exception("handling a frame failed")
+    def _answer_failure(self, exc: BaseException) -> None:
+        if isinstance(exc, FrameError):
+            self.send_error(exc)
+        elif isinstance(exc, StoreUnavailable | TimeoutError):
+            self.node.note_store_down(exc)
+            self.send_error(FrameError(ErrorCode.UNAVAILABLE, "the store cannot be reached"))
+        else:
+            log.error("handling a frame failed", exc_info=exc)
             self.close(CloseCode.INTERNAL_ERROR, "internal error")  # not graceful
-        finally:
-            self.worker = self.backlog = None
 
     async def finish_work(self) -> None:
-        """Let the commands already received finish (each within its deadline)."""
-        worker = self.worker
-        if worker is not None:
-            await asyncio.wait([worker])
+        if self.worker is not None:
+            await self.worker.finish()
 
     # --- silence ---------------------------------------------------------------------------------
     def watch_silence(self) -> None:
@@ -226,12 +208,6 @@ async def _accept(websocket: WebSocket, sock: FrontdeskWebSocketProtocol) -> Non
     websocket.scope["headers"] = []  # read before the accept; an idle socket need not keep them
 
 
-def _admission(websocket: WebSocket) -> Admission:
-    """The app's one Admission (web/app.py), shared by all its sockets."""
-    admission: Admission = websocket.app.state.admission
-    return admission
-
-
 def _origin_of(websocket: WebSocket) -> str | None:
     """The Origin header, read from the raw scope (no Headers object kept per socket)."""
     for name, value in websocket.scope.get("headers") or ():
@@ -263,7 +239,7 @@ async def agent_endpoint(websocket: WebSocket) -> None:
         return
     greeting: AgentGreeting | None
     try:
-        async with _admission(websocket).admit(agent=True):
+        async with admission_of(websocket.app).admit(agent=True):
             async with asyncio.timeout(node.settings.store_deadline):
                 greeting = await node.welcome.agent(claims, session.id)
     except Refused:
@@ -300,8 +276,7 @@ async def agent_endpoint(websocket: WebSocket) -> None:
 
 
 async def _forget_connection(node: Node, claims: AgentClaims, connection: str) -> None:
-    """A hello that failed may have counted its connection: uncount it (in the background:
-    the client has its 1013 already)."""
+    """A failed hello may have counted its connection: uncount it (in the background)."""
     try:
         await node.presence.disconnect(claims.account, claims.agent, connection, graceful=False)
     except StoreUnavailable:
@@ -356,7 +331,7 @@ async def widget_endpoint(websocket: WebSocket) -> None:
     store_failed = False
     if is_valid_id(widget):
         try:
-            async with _admission(websocket).admit(agent=False):
+            async with admission_of(websocket.app).admit(agent=False):
                 async with asyncio.timeout(node.settings.store_deadline):
                     settings = await node.widgets.get(widget)
         except Refused:
@@ -413,7 +388,7 @@ async def _greet_visitor(session: Session, widget: str, deadline: float, store_f
     try:
         if store_failed:
             raise Refused("the widget's settings could not be read at the handshake")
-        async with _admission(session.ws).admit(agent=False):
+        async with admission_of(session.ws.app).admit(agent=False):
             async with asyncio.timeout(node.settings.store_deadline):
                 greeting = await node.welcome.visitor(widget, visitor, session.id, settings)
     except Refused:

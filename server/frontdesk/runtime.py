@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ class StoreHealth:
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
         self.ok = True
+        self.down_since: float | None = None  # monotonic time of the failure that began it
         self._on_recovery: list[Callable[[], None]] = []
 
     def on_recovery(self, callback: Callable[[], None]) -> None:
@@ -42,11 +44,17 @@ class StoreHealth:
         self._metrics.store_errors.inc()
         if self.ok:
             self.ok = False
+            self.down_since = time.monotonic()
             log.error("store unreachable: %s", exc)
+
+    def down_for(self) -> float:
+        """Seconds the store has been failing (0 while it answers)."""
+        return 0.0 if self.down_since is None else time.monotonic() - self.down_since
 
     def note_up(self) -> None:
         if not self.ok:
             self.ok = True
+            self.down_since = None
             log.warning("store reachable again")
             for callback in self._on_recovery:
                 callback()

@@ -112,6 +112,7 @@ async def test_a_reconnect_storm_is_not_an_outage(processes: Starter) -> None:
                 await client.conn.close()
     await olga.stop()
     output = b.stop()
+    print("\n".join(line for line in output.splitlines() if "unreach" in line or "ERROR" in line)[:3000])
     assert outcomes == {"welcome": len(movers)}, outcomes
     assert answers.count(503) == 0 and 0 not in answers, answers
     assert flaps == [], flaps

@@ -86,7 +86,10 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS,
                     lifespan=lifespan)
     app.state.node = node
-    app.state.admission = Admission(lambda: node.health.ok)
+    # Fail hellos fast only once the store has failed for a deadline's length: one call
+    # timing out under load is not an outage, and must not turn into a wave of 1013s.
+    app.state.admission = Admission(
+        lambda: node.health.down_for() < settings.store_deadline)
     return FrontdeskApp(app)
 
 

@@ -1,8 +1,9 @@
 """Issue 10, item 2: a reconnect storm is load, not an outage.
 
-Sockets (in CI 30 agents and 270 widgets; FAULTS_STORM_AGENTS and FAULTS_STORM_WIDGETS for
-the full-size run: 50 and 950) on process A; A is stopped (SIGTERM: 1001 to each), and every
-socket reconnects to process B within 1.5 s. Redis is healthy throughout, so: no hello is
+Sockets (in CI 20 agents and 180 widgets, reconnecting within 0.5 s; FAULTS_STORM_AGENTS,
+FAULTS_STORM_WIDGETS and FAULTS_STORM_SPREAD for the full-size run: 50, 950 and 1.5) on
+process A; A is stopped (SIGTERM: 1001 to each), and every socket reconnects to process B
+within the spread. Redis is healthy throughout, so: no hello is
 closed with 1013, B's /readyz never answers 503, and no moved agent is ever announced
 `connected:false` (each is back within the 2 s close grace).
 """
@@ -20,9 +21,12 @@ from tests.faults.conftest import Recorder, Starter, back_office
 from tests.support import client as fd
 from tests.support.server import agent_token, make_settings
 
-AGENTS = int(os.environ.get("FAULTS_STORM_AGENTS", "30"))
-WIDGETS = int(os.environ.get("FAULTS_STORM_WIDGETS", "270"))
-SPREAD = 1.5
+AGENTS = int(os.environ.get("FAULTS_STORM_AGENTS", "20"))
+WIDGETS = int(os.environ.get("FAULTS_STORM_WIDGETS", "180"))
+# An agent must be counted again within the 2 s close grace: reconnecting after the spread,
+# its handshake and hello have the rest. A shared CI machine's handshakes can take over a
+# second, hence 0.5 s there.
+SPREAD = float(os.environ.get("FAULTS_STORM_SPREAD", "0.5"))
 SETTINGS = make_settings(heartbeat=10.0, presence_ttl=30.0, close_grace=2.0)
 
 

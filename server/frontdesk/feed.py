@@ -183,5 +183,15 @@ class Feed:
             now = await read_now()
         except StoreUnavailable:
             return []
-        return [payload for payload in now
-                if payload not in sent and not self.delivered_since(seq, account, payload)]
+        missing = [payload for payload in now
+                   if payload not in sent and not self.delivered_since(seq, account, payload)]
+        self._note_welcomed(account, [*sent, *missing])
+        return missing
+
+    def _note_welcomed(self, account: str, payloads: Sequence[dict[str, Any]]) -> None:
+        """A subject this process never delivered is, for its sockets, what their welcome
+        said: record that, so a resync after an outage does not send it again."""
+        for payload in payloads:
+            if payload.get("type") in STATUS_TYPES:
+                self._delivered.setdefault(_status_key(account, payload),
+                                           (self.delivery_seq, payload))

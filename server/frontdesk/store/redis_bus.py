@@ -109,19 +109,24 @@ class RedisBus(RedisBase):
             await self._probe.aclose()
 
     async def ping(self) -> None:
-        """The readiness probe, at most PROBE_TIMEOUT; on one Redis on its own connection."""
+        """The readiness probe. On one Redis: its own connection, at most PROBE_TIMEOUT."""
+        if self._cluster is not None:
+            await self._ping_cluster()
+            return
         try:
             async with asyncio.timeout(PROBE_TIMEOUT):
-                if self._cluster is not None:
-                    # Every master must answer: one that is down leaves its slots unserved.
-                    await self._cluster.ping(target_nodes=self._cluster.PRIMARIES)
-                    info = await self._cluster.cluster_info(target_nodes=self._cluster.RANDOM)
-                    if _text(info.get("cluster_state", "")) != "ok":
-                        raise RedisConnectionError("the cluster is not serving every slot")
-                else:
-                    await (self._probe or self._redis).ping()
+                await (self._probe or self._redis).ping()
         except _REDIS_ERRORS as exc:
             raise StoreUnavailable(f"redis unavailable (ping): {exc}") from exc
+
+    @_translated
+    async def _ping_cluster(self) -> None:
+        assert self._cluster is not None
+        # Every master must answer: one that is down leaves its slots unserved.
+        await self._cluster.ping(target_nodes=self._cluster.PRIMARIES)
+        info = await self._cluster.cluster_info(target_nodes=self._cluster.RANDOM)
+        if _text(info.get("cluster_state", "")) != "ok":
+            raise RedisConnectionError("the cluster is not serving every slot")
 
     # --- watching -----------------------------------------------------------------------------
     async def watch(self, account: str) -> None:

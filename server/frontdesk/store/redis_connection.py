@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 POOL_SIZE = 64  # a burst of hellos shares these; more wait up to POOL_WAIT for one
 POOL_WAIT = 2.0
 SOCKET_TIMEOUT = 2.0  # every command and every connect
-CALL_DEADLINE = 2.0  # a whole store call: pool wait, retry and replies included
+CALL_DEADLINE = 5.0  # a whole store call, pool wait, retry and replies included: a backstop
+# (the request path has its own, shorter deadlines: web/session.py, web/http_api.py)
 PROBE_TIMEOUT = 0.8  # the readiness probe's PING, on its own connection
 HEALTH_CHECK_INTERVAL = 10  # seconds idle before a pooled connection is PINGed on reuse
 LISTEN_POLL = 1.0  # the listener wakes this often while no event arrives

@@ -193,15 +193,19 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def _deadline(endpoint: Endpoint) -> Endpoint:
-    """At most `api_deadline` (10 s) for the whole request, then 503 `unavailable` (a store
-    that does not answer at all fails sooner: each call has its own 2 s deadline). The body
-    is read first: a slow upload is the request deadline's business (web/http_protocol.py)."""
+    """At most `store_deadline` (2 s) for a read and `api_deadline` (10 s) for a write, then
+    503 `unavailable`. The body is read first: a slow upload is the request deadline's
+    business (web/http_protocol.py)."""
 
     @functools.wraps(endpoint)
     async def bounded(request: Request) -> Response:
         await request.body()  # kept by the request for the endpoint
+        settings = _node(request).settings
+        # A read is one or two store calls: a store that does not answer it in store_deadline
+        # is down. A write may do more (a close reassigns the queue): it gets api_deadline.
+        seconds = settings.store_deadline if request.method == "GET" else settings.api_deadline
         try:
-            async with asyncio.timeout(_node(request).settings.api_deadline):
+            async with asyncio.timeout(seconds):
                 return await endpoint(request)
         except TimeoutError:
             raise StoreUnavailable("the store did not answer in time") from None

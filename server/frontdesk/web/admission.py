@@ -17,13 +17,16 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from frontdesk.core.errors import StoreUnavailable
+
 ADMISSION_WAIT = 8.0  # within the 10 s a socket has for its hello
 WIDGET_LANE = 32
 AGENT_LANE = 16  # together under the store's pool of 64 connections
 
 
-class Refused(Exception):
-    """The hello is not admitted: the store is down, or the line did not move in time."""
+class Refused(StoreUnavailable):
+    """The hello is not admitted: the store is down, or the line did not move in time (not
+    itself a sign of an outage: no need to note it)."""
 
 
 class Admission:
@@ -55,3 +58,18 @@ def admission_of(app: Any) -> Admission:
     """The app's one Admission (made by web/app.py), shared by all its sockets."""
     admission: Admission = app.state.admission
     return admission
+
+
+@contextlib.asynccontextmanager
+async def store_step(app: Any, seconds: float, *, agent: bool | None = None,
+                     ) -> AsyncIterator[None]:
+    """A step of a hello that needs the store: admitted to its line (`agent`; None: no line)
+    and within `seconds`, else StoreUnavailable (Refused when not admitted)."""
+    async with contextlib.AsyncExitStack() as stack:
+        if agent is not None:
+            await stack.enter_async_context(admission_of(app).admit(agent=agent))
+        try:
+            async with asyncio.timeout(seconds):
+                yield
+        except TimeoutError:
+            raise StoreUnavailable("the store did not answer in time") from None

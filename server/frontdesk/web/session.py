@@ -36,11 +36,12 @@ from frontdesk.core.protocol import (
     parse_visitor,
     parse_widget_command,
 )
-from frontdesk.core.settings import WidgetSettings, parse_origin
+from frontdesk.core.settings import WidgetSettings
 from frontdesk.core.tokens import AgentClaims, BadToken, verify_token
 from frontdesk.inbox import UnknownMessage
 from frontdesk.node import Node
-from frontdesk.web.admission import Refused, admission_of
+from frontdesk.web.admission import Refused, store_step
+from frontdesk.web.origin import origin_allowed, origin_of
 from frontdesk.web.protocol import SCOPE_KEY, FrontdeskWebSocketProtocol
 from frontdesk.web.worker import Worker
 from frontdesk.welcome import AgentGreeting
@@ -208,14 +209,6 @@ async def _accept(websocket: WebSocket, sock: FrontdeskWebSocketProtocol) -> Non
     websocket.scope["headers"] = []  # read before the accept; an idle socket need not keep them
 
 
-def _origin_of(websocket: WebSocket) -> str | None:
-    """The Origin header, read from the raw scope (no Headers object kept per socket)."""
-    for name, value in websocket.scope.get("headers") or ():
-        if name == b"origin":
-            return bytes(value).decode("latin-1")
-    return None
-
-
 AgentCommand = Ping | SetStatus | CloseConversation | MarkMessageRead | Activity
 
 
@@ -239,14 +232,10 @@ async def agent_endpoint(websocket: WebSocket) -> None:
         return
     greeting: AgentGreeting | None
     try:
-        async with admission_of(websocket.app).admit(agent=True):
-            async with asyncio.timeout(node.settings.store_deadline):
-                greeting = await node.welcome.agent(claims, session.id)
-    except Refused:
-        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
-        return
-    except (StoreUnavailable, TimeoutError) as exc:
-        node.note_store_down(exc)
+        async with store_step(websocket.app, node.settings.store_deadline, agent=True):
+            greeting = await node.welcome.agent(claims, session.id)
+    except StoreUnavailable as exc:
+        _note(node, exc)
         session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
         node.tasks.spawn(_forget_connection(node, claims, session.id), "forget connection")
         return
@@ -257,9 +246,9 @@ async def agent_endpoint(websocket: WebSocket) -> None:
             session.send(payload)
         greeting = None  # an idle socket keeps no copy of what it was sent
         try:
-            async with asyncio.timeout(node.settings.store_deadline):
+            async with store_step(websocket.app, node.settings.store_deadline):
                 await node.welcome.agent_joined(claims.account)
-        except (StoreUnavailable, TimeoutError) as exc:
+        except StoreUnavailable as exc:
             node.note_store_down(exc)  # the queue moves on the next change instead
         await _agent_loop(session, claims)
     except Exception:
@@ -273,6 +262,11 @@ async def agent_endpoint(websocket: WebSocket) -> None:
             await node.presence.disconnect(claims.account, claims.agent, session.id, graceful)
         except StoreUnavailable as exc:
             node.note_store_down(exc)
+
+
+def _note(node: Node, exc: StoreUnavailable) -> None:
+    if not isinstance(exc, Refused):  # not admitted: load, or an outage already noted
+        node.note_store_down(exc)
 
 
 async def _forget_connection(node: Node, claims: AgentClaims, connection: str) -> None:
@@ -314,13 +308,6 @@ async def _agent_loop(session: Session, claims: AgentClaims) -> None:
 
 
 # --- widgets -----------------------------------------------------------------------------------------
-def _origin_allowed(settings: WidgetSettings, origin: str | None) -> bool:
-    """Contract: a socket without Origin (not a browser) is not refused for it."""
-    if origin is None or not settings.allowed_origins:
-        return True
-    return parse_origin(origin) in settings.allowed_origins  # normalised as stored
-
-
 async def widget_endpoint(websocket: WebSocket) -> None:
     opened = await _open(websocket)
     if opened is None:
@@ -331,15 +318,12 @@ async def widget_endpoint(websocket: WebSocket) -> None:
     store_failed = False
     if is_valid_id(widget):
         try:
-            async with admission_of(websocket.app).admit(agent=False):
-                async with asyncio.timeout(node.settings.store_deadline):
-                    settings = await node.widgets.get(widget)
-        except Refused:
-            store_failed = True
-        except (StoreUnavailable, TimeoutError) as exc:
-            node.note_store_down(exc)  # accepted now, closed with 1013 at hello
+            async with store_step(websocket.app, node.settings.store_deadline, agent=False):
+                settings = await node.widgets.get(widget)
+        except StoreUnavailable as exc:
+            _note(node, exc)  # accepted now, closed with 1013 at hello
             store_failed = True  # and never welcomed: its origin could not be checked
-    if settings is not None and not _origin_allowed(settings, _origin_of(websocket)):
+    if settings is not None and not origin_allowed(settings, origin_of(websocket)):
         await websocket.close()  # before accept: uvicorn answers HTTP 403
         return
     await _accept(websocket, sock)
@@ -388,14 +372,10 @@ async def _greet_visitor(session: Session, widget: str, deadline: float, store_f
     try:
         if store_failed:
             raise Refused("the widget's settings could not be read at the handshake")
-        async with admission_of(session.ws.app).admit(agent=False):
-            async with asyncio.timeout(node.settings.store_deadline):
-                greeting = await node.welcome.visitor(widget, visitor, session.id, settings)
-    except Refused:
-        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
-        return None
-    except (StoreUnavailable, TimeoutError) as exc:
-        node.note_store_down(exc)
+        async with store_step(session.ws.app, node.settings.store_deadline, agent=False):
+            greeting = await node.welcome.visitor(widget, visitor, session.id, settings)
+    except StoreUnavailable as exc:
+        _note(node, exc)
         session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
         return None
     if greeting is None:

@@ -39,6 +39,8 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
      "connections per process not upgraded to WebSocket (slowloris bound)"),
     ("FRONTDESK_EVENT_LOOP", "auto", "auto (uvloop when it imports), uvloop or asyncio"),
     ("FRONTDESK_HISTORY_DAYS", "35", "days the coverage history is kept (a whole number >= 1)"),
+    ("FRONTDESK_WEBHOOK_ALLOW_PRIVATE", "0", "1: webhooks may target private addresses"),
+    ("FRONTDESK_WEBHOOK_LEASE", "30", "seconds before another process retakes an attempt (>= 10)"),
 )
 
 # RFC 7518 3.2: an HS256 key must be at least as long as the hash output (32 bytes).
@@ -70,6 +72,8 @@ class Settings:
     request_timeout: float = 10.0
     max_http_connections: int = 4096
     event_loop: str = "auto"  # uvloop when installed (it is a dependency), else asyncio
+    webhook_allow_private: bool = False  # FRONTDESK_WEBHOOK_ALLOW_PRIVATE
+    webhook_lease: float = 30.0  # FRONTDESK_WEBHOOK_LEASE: a dead process's attempt is redone
 
     def with_generated_secrets(self) -> tuple[Settings, list[str]]:
         """For --demo: make up missing secrets; returns the names made up."""
@@ -204,11 +208,19 @@ def load_settings(env: Mapping[str, str], *, demo: bool = False) -> Settings:
     except ValueError as exc:
         problems["FRONTDESK_TRUSTED_PROXIES"] = f"must be addresses or CIDR ranges, comma-separated: {exc}"
         proxies = ()
+    allow_private = env.get("FRONTDESK_WEBHOOK_ALLOW_PRIVATE", "")
+    if allow_private not in ("", "0", "1"):
+        problems["FRONTDESK_WEBHOOK_ALLOW_PRIVATE"] = f"must be 1 (on) or 0 (off) (got {allow_private!r})"
+    lease = _seconds(env, "FRONTDESK_WEBHOOK_LEASE", 30.0, problems, positive=True)
+    if "FRONTDESK_WEBHOOK_LEASE" not in problems and lease < 10:
+        problems["FRONTDESK_WEBHOOK_LEASE"] = (
+            f"must be at least 10 seconds, since an attempt takes up to 7 (got {_shown(lease)})")
     if problems:
         raise ConfigError(problems)
     settings = Settings(secret=secret, api_key=api_key, redis_url=redis_url, heartbeat=heartbeat,
                         presence_ttl=ttl, close_grace=grace, max_frame=max_frame,
                         request_timeout=request_timeout, max_http_connections=max_http,
                         event_loop=event_loop, history_days=history_days,
-                        trusted_proxies=proxies)
+                        trusted_proxies=proxies,
+                        webhook_allow_private=allow_private == "1", webhook_lease=lease)
     return settings

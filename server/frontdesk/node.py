@@ -28,6 +28,7 @@ from frontdesk.reviews import Reviews
 from frontdesk.runtime import Clock, Runtime, StoreHealth, Tasks, system_clock
 from frontdesk.store.base import Store
 from frontdesk.subscriptions import AccountSubscriptions
+from frontdesk.webhooks import Webhooks
 from frontdesk.welcome import Welcome
 from frontdesk.widgets import Widgets
 
@@ -69,6 +70,7 @@ class Node:
         self.reviews = Reviews(self.runtime, upkeep=store, widgets=self.widgets,
                                conversations=self.conversations)
         self.accounts = Accounts(accounts=store, reviews=self.reviews)
+        self.webhooks = Webhooks(self.runtime, webhooks=store, feed=self.feed)
         self.welcome = Welcome(self.runtime, presence=self.presence, widgets=self.widgets,
                                conversations=self.conversations, feed=self.feed,
                                inbox=self.inbox)
@@ -99,6 +101,7 @@ class Node:
         self.history.start()
         self.tasks.spawn(self.presence.keep_alive(), "liveness")
         self.tasks.spawn(self.reviews.keep_watch(), "deadlines")
+        await self.webhooks.start()
 
     async def stop(self) -> None:
         self.widgets.disarm_all()
@@ -108,6 +111,7 @@ class Node:
         self.subscriptions.stop()
         self.reviews.disarm_all()
         await self.tasks.stop()
+        await self.webhooks.stop()  # after the tasks: their last changes still become events
         try:
             await self.presence.retire()
         except StoreUnavailable:

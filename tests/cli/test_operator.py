@@ -30,7 +30,8 @@ def test_help_lists_every_variable_with_its_default():
                           ("FRONTDESK_CLOSE_GRACE", "2"), ("FRONTDESK_MAX_FRAME", "65536"),
                           ("FRONTDESK_REQUEST_TIMEOUT", "10"),
                           ("FRONTDESK_MAX_HTTP_CONNECTIONS", "4096"),
-                          ("REDIS_URL", "unset"), ("FRONTDESK_SECRET", "required")):
+                          ("REDIS_URL", "unset"), ("FRONTDESK_SECRET", "required"),
+                          ("FRONTDESK_WEBHOOK_ALLOW_PRIVATE", "0")):
         assert re.search(rf"^  {name} +\[{default}\] ", out, re.M), name
     for option in ("--log-level", "--log-format"):
         assert option in out, option

@@ -32,6 +32,7 @@ def test_missing_secrets_refuse_to_start_and_name_both():
     ("FRONTDESK_MAX_FRAME", "1023"), ("FRONTDESK_MAX_FRAME", "big"),
     ("FRONTDESK_REQUEST_TIMEOUT", "0"), ("FRONTDESK_MAX_HTTP_CONNECTIONS", "many"),
     ("FRONTDESK_EVENT_LOOP", "tokio"),
+    ("FRONTDESK_WEBHOOK_ALLOW_PRIVATE", "yes"), ("FRONTDESK_WEBHOOK_ALLOW_PRIVATE", "2"),
 ])
 def test_bad_values_are_named(name, value):
     result = _serve(server_env(**{name: value}))

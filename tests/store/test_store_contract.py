@@ -251,23 +251,23 @@ async def test_publish_if_changed(harness: Harness) -> None:
     store = harness.store
     online = status_event("w1", status="online")
     offline = status_event("w1", status="offline")
-    assert await store.publish_if_changed(ACME, (1, NOW), [("widget:w1", online)]) == ["widget:w1"]
+    assert list(await store.publish_if_changed(ACME, (1, NOW), [("widget:w1", online)])) == ["widget:w1"]
     # the same payload from a newer snapshot: nothing new to say
-    assert await store.publish_if_changed(ACME, (2, NOW), [("widget:w1", online)]) == []
+    assert list(await store.publish_if_changed(ACME, (2, NOW), [("widget:w1", online)])) == []
     # a different payload from an older (or the same) snapshot: stale, dropped
-    assert await store.publish_if_changed(ACME, (1, NOW + 9), [("widget:w1", offline)]) == []
-    assert await store.publish_if_changed(ACME, (2, NOW), [("widget:w1", offline)]) == []
+    assert list(await store.publish_if_changed(ACME, (1, NOW + 9), [("widget:w1", offline)])) == []
+    assert list(await store.publish_if_changed(ACME, (2, NOW), [("widget:w1", offline)])) == []
     # same version, later computation: newer
-    assert await store.publish_if_changed(ACME, (2, NOW + 1), [("widget:w1", offline)]) == ["widget:w1"]
+    assert list(await store.publish_if_changed(ACME, (2, NOW + 1), [("widget:w1", offline)])) == ["widget:w1"]
     # several subjects in one step; each compared on its own
     other = status_event("w2", status="online")
-    assert await store.publish_if_changed(
-        ACME, (3, NOW), [("widget:w1", offline), ("widget:w2", other)]) == ["widget:w2"]
+    assert list(await store.publish_if_changed(
+        ACME, (3, NOW), [("widget:w1", offline), ("widget:w2", other)])) == ["widget:w2"]
     # subjects are per account
-    assert await store.publish_if_changed("beta", (1, NOW), [("widget:w1", offline)]) == ["widget:w1"]
+    assert list(await store.publish_if_changed("beta", (1, NOW), [("widget:w1", offline)])) == ["widget:w1"]
     await store.forget_subject(ACME, "widget:w1")
-    assert await store.publish_if_changed(ACME, (1, NOW), [("widget:w1", offline)]) == ["widget:w1"]
-    assert await store.publish_if_changed(ACME, (9, NOW), []) == []
+    assert list(await store.publish_if_changed(ACME, (1, NOW), [("widget:w1", offline)])) == ["widget:w1"]
+    assert list(await store.publish_if_changed(ACME, (9, NOW), [])) == []
     assert await harness.settle() == [online, offline, other, offline, offline]
 
 
@@ -278,7 +278,7 @@ async def test_publish_if_changed_has_one_winner_among_processes(harness: Harnes
     event = status_event("w1", status="online")
     sent = await asyncio.gather(*(s.publish_if_changed(ACME, (7, NOW), [("widget:w1", event)])
                                   for s in stores))
-    assert sorted(sent) == [[], [], [], [], ["widget:w1"]]
+    assert sorted(list(s) for s in sent) == [[], [], [], [], ["widget:w1"]]
     assert await harness.settle() == [event]
 
 

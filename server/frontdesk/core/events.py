@@ -26,6 +26,9 @@ class Push:
     agents: tuple[str, ...] = ()  # every socket of these agents
     visitor: tuple[str, str] | None = None  # (widget, visitor): that visitor's sockets
     at: float = 0.0  # epoch seconds of the cause, for the push-latency histogram
+    # The account-wide order the store gave a status push as it published it (the webhook
+    # `seq`); set only on what the feed tells its subscribers, never sent between processes.
+    order: int | None = None
 
     @property
     def kind(self) -> str:

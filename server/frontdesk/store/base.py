@@ -1,7 +1,7 @@
 """The Store protocols: every piece of state that several processes must agree on.
 
 One protocol per concern (the bus, widgets, presence, conversations, account settings, the
-upkeep of deadlines); `Store` is all of them,
+upkeep of deadlines, webhooks in webhooks.py); `Store` is all of them,
 and both stores (memory.py, redis.py) implement `Store`. A use case is handed only the
 concerns it needs, by name, so its constructor says what it may touch.
 
@@ -30,6 +30,7 @@ from frontdesk.core.model import (
 )
 from frontdesk.core.settings import WidgetSettings
 from frontdesk.store.messages import ConversationPageStore, OfflineMessageStore
+from frontdesk.store.webhooks import WebhookStore
 
 EventHandler = Callable[[Event], None]
 
@@ -129,7 +130,7 @@ class BusStore(Protocol):
         """Deliver the event to the handler of every process watching its account."""
 
     async def publish_if_changed(self, account: str, stamp: tuple[int, float],
-                                 items: Sequence[tuple[str, Push]]) -> list[str]:
+                                 items: Sequence[tuple[str, Push]]) -> dict[str, int]:
         """Publish each (subject, event) unless its subject's last payload is the same or newer.
 
         A subject names what a payload describes ("widget:<id>", "agent:<id>") within the
@@ -138,7 +139,9 @@ class BusStore(Protocol):
         last one and its payload differs, so however many processes notice a change, it
         reaches each socket once. One atomic step for all items. Returns the subjects this
         call published, in item order: the caller won their compare-and-set, which is where
-        "once across processes" is decided.
+        "once across processes" is decided. Each maps to its number on the account's event
+        counter (the webhook `seq`), taken in the same step, so the numbers follow the order
+        in which sockets got the changes.
         """
 
     async def forget_subject(self, account: str, subject: str) -> None:
@@ -388,5 +391,6 @@ class UpkeepStore(Protocol):
 
 
 class Store(BusStore, WidgetStore, PresenceStore, ConversationStore, OfflineMessageStore,
-            ConversationPageStore, HistoryStore, AccountStore, UpkeepStore, Protocol):
+            ConversationPageStore, HistoryStore, AccountStore, UpkeepStore, WebhookStore,
+            Protocol):
     """Every concern: what memory.py and redis.py implement."""

@@ -19,6 +19,8 @@ Global keys (one each per cluster, not in any account's slot):
   live connections in (set). They share the `{~nodes}` tag so bury_nodes.lua is one slot.
 - `frontdesk:{~due}:at`: zset account -> when the account's next review is due (auto-away,
   reassignment, queue expiry; store/lua/settle_review.lua keeps it), in its own slot.
+- `frontdesk:{~webhooks}:accounts`: zset account -> a time by which the account may have a
+  webhook delivery due (store/redis_webhooks.py says how it is kept).
 
 Pub/sub channels (channels, not keys: scripts get them in ARGV):
 - `frontdesk:{<account>}:events`: one account's events (`account_channel`). A process
@@ -267,3 +269,53 @@ class MessageKeys:
     def pages(self) -> str:
         """Hash: conversation id -> the page its visitor started it on."""
         return self._key("pages")
+
+
+# --- webhooks ------------------------------------------------------------------------------
+WEBHOOK_ACCOUNTS = f"{NAMESPACE}:{{~webhooks}}:accounts"
+"""zset account -> a time by which the account may have a delivery due."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookKeys:
+    """An account's webhook keys (see store/lua/webhook_accept.lua for their shapes)."""
+
+    account: str
+
+    @property
+    def _base(self) -> str:
+        return f"{NAMESPACE}:{{{self.account}}}:wh:"
+
+    @property
+    def hooks(self) -> str:
+        return self._base + "hooks"
+
+    @property
+    def types(self) -> str:
+        return self._base + "types"
+
+    @property
+    def seq(self) -> str:
+        return self._base + "seq"
+
+    @property
+    def bodies(self) -> str:
+        return self._base + "bodies"
+
+    @property
+    def times(self) -> str:
+        return self._base + "times"
+
+    @property
+    def due(self) -> str:
+        return self._base + "due"
+
+    @property
+    def hook_prefix(self) -> str:
+        return self._base + "hook:"
+
+    def log(self, webhook: str) -> str:
+        return f"{self.hook_prefix}{webhook}:log"
+
+    def deliveries(self, webhook: str) -> str:
+        return f"{self.hook_prefix}{webhook}:deliveries"

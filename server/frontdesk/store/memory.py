@@ -20,13 +20,15 @@ from frontdesk.store.memory_history import MemoryHistory
 from frontdesk.store.memory_messages import MemoryMessages
 from frontdesk.store.memory_state import _Agent
 from frontdesk.store.memory_upkeep import MemoryUpkeep
+from frontdesk.store.memory_webhooks import MemoryWebhooks
 
 
-class MemoryStore(MemoryUpkeep, MemoryMessages, MemoryHistory):
+class MemoryStore(MemoryUpkeep, MemoryMessages, MemoryHistory, MemoryWebhooks):
     def __init__(self) -> None:
         MemoryUpkeep.__init__(self)
         MemoryMessages.__init__(self)
         MemoryHistory.__init__(self)
+        MemoryWebhooks.__init__(self)
 
     # --- life ---------------------------------------------------------------------------
     async def open(self, on_event: EventHandler,
@@ -166,8 +168,8 @@ class MemoryStore(MemoryUpkeep, MemoryMessages, MemoryHistory):
             self._on_event(event)
 
     async def publish_if_changed(self, account: str, stamp: tuple[int, float],
-                                 items: Sequence[tuple[str, Push]]) -> list[str]:
-        sent: list[str] = []
+                                 items: Sequence[tuple[str, Push]]) -> dict[str, int]:
+        sent: dict[str, int] = {}
         for subject, event in items:
             key = (account, subject)
             last = self._published.get(key)
@@ -180,7 +182,7 @@ class MemoryStore(MemoryUpkeep, MemoryMessages, MemoryHistory):
                     continue
             self._published[key] = (stamp, event.payload)
             await self.publish(event)
-            sent.append(subject)
+            sent[subject] = self._next_event_seq(account)
         return sent
 
     async def forget_subject(self, account: str, subject: str) -> None:

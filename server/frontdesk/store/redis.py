@@ -7,7 +7,7 @@ process. Split by concern, one module each: redis_connection (pools, scripts, er
 redis_bus (pub/sub, publish-once), redis_widgets, redis_presence (agents, connections, node
 liveness), redis_conversations (routing and the queue), redis_upkeep (the deadlines of
 auto-away, reassignment and queue expiry, over the conversations), redis_accounts (account
-settings).
+settings), redis_webhooks (webhook events and their deliveries).
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from frontdesk.store.redis_history import RedisHistory
 from frontdesk.store.redis_messages import RedisMessages
 from frontdesk.store.redis_presence import RedisPresence
 from frontdesk.store.redis_upkeep import RedisUpkeep
+from frontdesk.store.redis_webhooks import RedisWebhooks
 from frontdesk.store.redis_widgets import RedisWidgets
 
 
 class RedisStore(RedisBus, RedisWidgets, RedisPresence, RedisUpkeep, RedisAccounts,
-                 RedisMessages, RedisHistory):
+                 RedisMessages, RedisHistory, RedisWebhooks):
     """Every concern of the Store protocol, over one set of connections (RedisBase)."""
 
 

@@ -339,9 +339,9 @@ class RedisBus(RedisBase):
 
     @_translated
     async def publish_if_changed(self, account: str, stamp: tuple[int, float],
-                                 items: Sequence[tuple[str, Push]]) -> list[str]:
+                                 items: Sequence[tuple[str, Push]]) -> dict[str, int]:
         if not items:
-            return []
+            return {}
         ak = keys.AccountKeys(account)
         version, at = stamp
         args: list[str | bytes] = [self._publish_command, keys.account_channel(account),
@@ -349,8 +349,9 @@ class RedisBus(RedisBase):
         for subject, event in items:
             args += [subject, _canonical(event.payload), codec.pack_event(event.to_dict())]
         sent = await self._script(
-            "publish_if_changed", [ak.published_stamp, ak.published_payload], args)
-        return [_text(subject) for subject in _as_list(sent)]
+            "publish_if_changed",
+            [ak.published_stamp, ak.published_payload, keys.WebhookKeys(account).seq], args)
+        return {_text(subject): int(order) for subject, order in _as_list(sent)}
 
     @_translated
     async def forget_subject(self, account: str, subject: str) -> None:

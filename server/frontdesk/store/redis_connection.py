@@ -64,7 +64,8 @@ _ROUTING_SCRIPTS = frozenset({"start_conversation", "close_conversation", "assig
 _SCRIPTS = ("put_widget", "delete_widget", "release_claim", "see_agent", "set_agent_status",
             "team", "add_connection", "end_connection", "sweep", "sweep_node", "bury_nodes",
             "publish_if_changed", "visitor_disconnected", "offline_message", "settle_review",
-            *sorted(_ROUTING_SCRIPTS), "history_record", "history_moment", "history_read")
+            *sorted(_ROUTING_SCRIPTS), "history_record", "history_moment", "history_read",
+            "webhook_accept", "webhook_claim", "webhook_finish", "webhook_delete", "webhook_hint")
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -26,7 +26,9 @@ from frontdesk.web.http_api import ROUTES
 from frontdesk.web.http_metrics import timed
 from frontdesk.web.inbox_api import ROUTES as INBOX_ROUTES
 from frontdesk.web.lists_api import ROUTES as LIST_ROUTES
+from frontdesk.web.openapi import ROUTES as OPENAPI_ROUTES
 from frontdesk.web.session import agent_endpoint, widget_endpoint
+from frontdesk.web.webhooks_api import ROUTES as WEBHOOK_ROUTES
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
 
@@ -77,6 +79,8 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         *COVERAGE_ROUTES,
         *accounts_api.ROUTES,
         *reassign_api.ROUTES,
+        *WEBHOOK_ROUTES,
+        *OPENAPI_ROUTES,
         WebSocketRoute("/ws/agent", agent_endpoint),
         WebSocketRoute("/ws/widget/{widget}", widget_endpoint),
     ]

@@ -4,6 +4,7 @@
 --
 -- KEYS[1] frontdesk:{acct}:pub:stamp     hash subject -> "<version> <time>" of the last payload
 -- KEYS[2] frontdesk:{acct}:pub:payload   hash subject -> canonical JSON of the last payload
+-- KEYS[3] frontdesk:{acct}:wh:seq         string, the account's event counter (webhook seq)
 -- ARGV[1] the publish command: PUBLISH (one Redis) or SPUBLISH (a cluster)
 -- ARGV[2] the account's channel (frontdesk:{acct}:events; a channel, not a key, so in ARGV;
 --   its hash tag puts it in the keys' slot, as SPUBLISH in a cluster script requires)
@@ -11,7 +12,9 @@
 -- ARGV[4] stamp time (epoch seconds the snapshot was computed at)
 -- ARGV[5 + 3i], ARGV[6 + 3i], ARGV[7 + 3i]: subject, canonical payload JSON, event bytes
 --   (codec.pack_event), for each item i
--- Returns the subjects whose events went out, in item order (this run won them).
+-- Returns {subject, order} for each event that went out, in item order (this run won them);
+-- order numbers each published change of the account in publishing order, so webhook events
+-- keep the order sockets saw even when another process tells its subscribers first.
 --
 -- An item is published when its stamp is newer than the subject's last one (version first,
 -- then time) and its payload differs; a newer stamp with the same payload only moves the
@@ -34,7 +37,7 @@ for i = 5, #ARGV, 3 do
     if not (last and redis.call('HGET', KEYS[2], subject) == payload) then
       redis.call('HSET', KEYS[2], subject, payload)
       redis.call(ARGV[1], ARGV[2], event)
-      sent[#sent + 1] = subject
+      sent[#sent + 1] = {subject, redis.call('INCR', KEYS[3])}
     end
   end
 end

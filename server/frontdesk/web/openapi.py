@@ -119,6 +119,9 @@ def _samples() -> dict[str, Schema]:
                                         "type": {"type": "string", "enum": list(EVENT_TYPES)},
                                         "account": ID, "occurred_at": TIME,
                                         "data": {"type": "object"}}},
+        "AccountSettings": {"type": "object", "additionalProperties": True, "properties": {
+            "auto_away_after": {"type": "number", "minimum": 0},
+            "reassign_after": {"type": "number", "minimum": 0}}},
         "Object": {"type": "object", "additionalProperties": True},
     }
 
@@ -185,6 +188,16 @@ OPERATIONS: dict[str, tuple[str, bool, Schema | None, Responses]] = {
     "own_activity": ("The calling agent's own history (agent token)", True, None,
                      {200: ("Activity", _ref("Object"))}),
     "queue_stats": ("Queue statistics over a range", False, None, {200: ("Stats", _ref("Object"))}),
+    "get_account_settings": ("The account's settings (defaults for an account never seen)", False,
+                             None, {200: ("Settings", _ref("AccountSettings"))}),
+    "put_account_settings": ("Store the account's settings", False, _ref("AccountSettings"),
+                             {200: ("The stored settings", _ref("AccountSettings"))}),
+    "put_agent_status": ("Set an agent's status (status_reason api)", False, {
+        "type": "object", "required": ["status"], "properties": {"status": _enum(AgentStatus)}},
+        {200: ("The agent's entry of the agents list", _ref("Agent"))}),
+    "reassign_conversation": ("Reassign a conversation now", False, {
+        "type": "object", "properties": {"to": ID}},
+        {200: ("Like a start", _ref("Object")), 409: ("Not available", _ref("Error"))}),
     "create_webhook": ("Register a webhook", False, _ref("WebhookRegistration"),
                        {201: ("Registered; the only answer showing the secret",
                               _ref("WebhookCreated"))}),

@@ -12,9 +12,10 @@ Subscribing. `subscribe(listener)` is for consumers that must see each change on
 cluster (webhooks, a history): the listener is called, on the process that published it, with
 every `Change` that process published: status pushes it won the compare-and-set for, and the
 frames of the steps it performed. Processes that merely receive the event do not call it, and
-a local resync never does. One account's publishes take turns within a process, so listeners
-hear them in the order the store published them (webhook `seq` follows it). Listeners run inline on the push path: they must not block (spawn
-or queue their work) and their failures are logged, never passed on.
+a local resync never does. A status push is told with the number the store gave it as it
+published it (`Push.order`, the webhook `seq`), since replies from the store may overtake each
+other. Listeners run inline on the push path: they must not block (spawn or queue their work)
+and their failures are logged, never passed on.
 
 Receiving. `receive` is the store's event handler: every event of every process (this one's
 included) about an account this process watches (`subscriptions.py`: the accounts it holds
@@ -25,11 +26,9 @@ not already been given.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any, assert_never
 
 from frontdesk.core.errors import StoreUnavailable
@@ -57,12 +56,6 @@ def _status_key(account: str, payload: dict[str, Any]) -> tuple[str, str, str]:
     return (account, kind, payload["agent"] if kind == "agent.status" else payload["widget"])
 
 
-@dataclass(slots=True)
-class _Turn:
-    lock: asyncio.Lock
-    users: int = 0
-
-
 class Feed:
     def __init__(self, bus: BusStore, hub: Hub, clock: Clock, metrics: Metrics,
                  subscriptions: AccountSubscriptions | None = None) -> None:
@@ -72,7 +65,6 @@ class Feed:
         self._clock = clock
         self._metrics = metrics
         self._subscribers: list[ChangeListener] = []
-        self._order: dict[str, _Turn] = {}  # account -> its publish turn, while in use
         self._grace_followers: list[GraceListener] = []
         self._status_followers: list[StatusListener] = []
         self._delivered: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
@@ -94,39 +86,19 @@ class Feed:
     # --- publishing ----------------------------------------------------------------------------
     async def publish(self, event: Event) -> None:
         """Publish the outcome of a step this process performed (so it is told once)."""
-        if isinstance(event, GraceStarted):
-            await self._bus.publish(event)
-            return
-        async with self._in_order(event.account):
-            await self._bus.publish(event)
+        await self._bus.publish(event)
+        if not isinstance(event, GraceStarted):
             self._tell(event)
 
     async def publish_changed(self, account: str, stamp: tuple[int, float],
                               items: Sequence[tuple[str, Push]]) -> int:
         """Publish each (subject, push) whose payload changed; returns how many went out."""
-        async with self._in_order(account):
-            won = await self._bus.publish_if_changed(account, stamp, items)
-            if won and self._subscribers:
-                for subject, push in items:
-                    if subject in won:
-                        self._tell(replace(push, order=won[subject]))
+        won = await self._bus.publish_if_changed(account, stamp, items)
+        if won and self._subscribers:
+            for subject, push in items:
+                if subject in won:
+                    self._tell(replace(push, order=won[subject]))
         return len(won)
-
-    @contextlib.asynccontextmanager
-    async def _in_order(self, account: str) -> AsyncIterator[None]:
-        """One publish of the account at a time in this process, so subscribers are told in
-        the order the store published (replies on different connections can overtake)."""
-        entry = self._order.get(account)
-        if entry is None:
-            entry = self._order[account] = _Turn(asyncio.Lock())
-        entry.users += 1
-        try:
-            async with entry.lock:
-                yield
-        finally:
-            entry.users -= 1
-            if entry.users == 0:
-                del self._order[account]
 
     async def forget(self, account: str, subject: str) -> None:
         """Forget a subject's last payload (a deleted widget), so a new one is published."""

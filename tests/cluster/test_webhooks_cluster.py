@@ -75,18 +75,18 @@ async def test_status_flips_over_two_processes_reach_three_webhooks_once_each(pr
         await kevin.send({"type": "status", "status": status})
         await sam.send({"type": "status", "status": status})
         await asyncio.sleep(0.02)
-    expected = {agent: [f for f in seen if f.get("type") == "agent.status" and f["agent"] == agent]
-                for agent in ("kevin", "sam")}
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         expected = {a: [f for f in seen if f.get("type") == "agent.status" and f["agent"] == a]
                     for a in ("kevin", "sam")}
         flipped = [f for a in expected for f in expected[a] if f["status"] == "busy"]
-        if len(flipped) >= flips:
+        if len(flipped) >= flips and all(expected[a][-1]["status"] == "online" for a in expected):
             break
         await asyncio.sleep(0.1)
     await asyncio.sleep(1.0)  # let the last events through, and any duplicate show itself
     watching.cancel()
+    expected = {a: [f for f in seen if f.get("type") == "agent.status" and f["agent"] == a]
+                for a in ("kevin", "sam")}
     for c in (observer, kevin, sam):
         await c.close()
 

@@ -84,7 +84,8 @@ class Reviews:
         seen = await self._store.due_score(account)
         review = await self._store.review_account(account, self._runtime.now())
         await self._announce(account, review)
-        await self._store.settle_review(account, seen, review.next_due)
+        if seen is not None or review.next_due is not None:  # else nothing to keep
+            await self._store.settle_review(account, seen, review.next_due)
         if review.next_due is not None:
             self._arm(account, review.next_due)
         return review

@@ -28,9 +28,15 @@ class MemoryUpkeep(MemoryConversations, MemoryAccounts):
             return Review()
         settings = self._settings_of(account)
         upcoming: list[float] = []
-        # Unavailability, noted as it is first seen (every change of it is followed by a review).
+        # Unavailability, noted as it is first seen (every change of it is followed by a
+        # review) while reassignment is on; auto-away; both skipped while both are off.
         away: list[str] = []
-        for agent_id, agent in sorted(acct.agents.items()):
+        agents = sorted(acct.agents.items()) if (
+            settings.auto_away_after > 0 or settings.reassign_after > 0) else []
+        if not agents:  # what was noted while reassignment was on no longer holds
+            for agent in acct.agents.values():
+                agent.unavailable_since = None
+        for agent_id, agent in agents:
             for gone in [c for c in agent.idle if agent.connections.get(c, 0.0) is not None]:
                 del agent.idle[gone]
             live = agent.live_connections()
@@ -44,7 +50,7 @@ class MemoryUpkeep(MemoryConversations, MemoryAccounts):
                 upcoming.append(deadline)
             if agent.is_available:
                 agent.unavailable_since = None
-            elif agent.unavailable_since is None:
+            elif agent.unavailable_since is None and settings.reassign_after > 0:
                 agent.unavailable_since = now
         # Conversations whose agents have all been unavailable long enough, in start order.
         reassigned: list[Reassignment] = []

@@ -20,16 +20,24 @@ local function consider(deadline)
   end
 end
 
--- Auto-away (core.auto_away.away_deadline) and unavailability, noted as first seen.
-local status, connected = hash_table(K_STATUS), hash_table(K_CONNECTED)
-local conns, live, idle = hash_table(K_CONNS), hash_table(K_LIVE), hash_table(K_IDLE)
-local unavailable = hash_table(K_UNAVAILABLE)
-for conn in pairs(idle) do  -- idle starts of connections that are gone
-  if not live[conn] then
+-- Idle starts of connections that are gone (few: only idle connections have one).
+local idle = hash_table(K_IDLE)
+for conn in pairs(idle) do
+  if redis.call('HEXISTS', K_LIVE, conn) == 0 then
     redis.call('HDEL', K_IDLE, conn)
     idle[conn] = nil
   end
 end
+
+-- Auto-away (core.auto_away.away_deadline) and unavailability, noted as first seen. Both
+-- read every agent and connection: skipped while both features are off (an account that
+-- turns reassignment on counts unavailability from then on).
+local away = {}
+local unavailable = {}
+if auto_away_after > 0 or reassign_after > 0 then
+local status, connected = hash_table(K_STATUS), hash_table(K_CONNECTED)
+local conns, live = hash_table(K_CONNS), hash_table(K_LIVE)
+unavailable = hash_table(K_UNAVAILABLE)
 local live_of = {}
 for conn, agent in pairs(conns) do
   if live[conn] then
@@ -37,7 +45,6 @@ for conn, agent in pairs(conns) do
     table.insert(live_of[agent], conn)
   end
 end
-local away = {}
 for agent in pairs(hash_table(K_AGENTS)) do
   local online = (status[agent] or 'online') == 'online'
   local connections = live_of[agent] or {}
@@ -71,12 +78,15 @@ for agent in pairs(hash_table(K_AGENTS)) do
       redis.call('HDEL', K_UNAVAILABLE, agent)
       unavailable[agent] = nil
     end
-  elseif not unavailable[agent] then
+  elseif not unavailable[agent] and reassign_after > 0 then
     redis.call('HSET', K_UNAVAILABLE, agent, string.format('%.6f', now))
     unavailable[agent] = tostring(now)
   end
 end
 table.sort(away)
+else
+  redis.call('DEL', K_UNAVAILABLE)  -- what was noted while it was on no longer holds
+end
 
 -- Reassignment (core.reassignment.reassign_deadline), in start order.
 local reassigned = {}
@@ -113,7 +123,7 @@ end
 
 -- Queue expiry (core.queue.expiry_deadline): the widget's max_queue_wait from queued_at.
 local expired = {}
-for _, id in ipairs(redis.call('LRANGE', K_QUEUE, 0, -1)) do
+for _, id in ipairs(redis.call('LRANGE', K_QUEUE, 0, -1)) do  -- empty most of the time
   local raw = redis.call('HGET', K_CONVS, id)
   if raw then
     local record = cjson.decode(raw)

@@ -42,7 +42,7 @@ from targets import CLIENT_CORE, SERVER_CORE, TARGETS, Target, before_tree  # no
 RESULTS = BENCH / "results"
 NOFILE = 65536
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-ALL_SERVERS = ("floor", "frontdesk", "frontdesk-asyncio", "frontdesk-redis", "frontdesk-redis2",
+ALL_SERVERS = ("floor", "frontdesk", "frontdesk-asyncio", "frontdesk-gc", "frontdesk-redis", "frontdesk-redis2",
                "frontdesk-before", "frontdesk-redis-before", "websockets", "starlette", "node")
 DEFAULT_SERVERS = ("floor", "frontdesk", "frontdesk-redis", "frontdesk-redis2", "websockets",
                    "starlette", "node")
@@ -50,6 +50,7 @@ LABELS = {
     "floor": "floor (uvloop, hand-made, 1 write/socket)",
     "frontdesk": "frontdesk (push)",
     "frontdesk-asyncio": "frontdesk, stdlib asyncio loop",
+    "frontdesk-gc": "frontdesk, GC thresholds $BENCH_GC",
     "frontdesk-redis": "frontdesk, REDIS_URL",
     "frontdesk-redis2": "frontdesk, REDIS_URL, cause on a 2nd node",
     "frontdesk-before": "frontdesk as of --before",
@@ -59,7 +60,7 @@ LABELS = {
     "node": "node ws",
 }
 IDLE_REDIS_WINDOW = 5.0  # seconds of INFO commandstats deltas with N idle sockets
-KEEPALIVE_EVERY = 40.0  # seconds; Frontdesk closes sockets silent for 120 s
+KEEPALIVE_EVERY = float(os.environ.get("BENCH_KEEPALIVE_EVERY", "40"))  # s; Frontdesk closes sockets silent for 120 s
 
 
 def raise_nofile() -> None:
@@ -525,6 +526,9 @@ def run(opts: Options) -> tuple[list[Sample], dict[str, Any]]:
     remotes: list[Remote] = []
     try:
         for target in targets:
+            for earlier in remotes:  # setting up many servers can outlast the presence TTL
+                if not earlier.error:
+                    earlier.keepalive_if_due()
             log(f"starting {target.name}, connecting {opts.sockets} sockets")
             remote = Remote(target, opts)
             remotes.append(remote)

@@ -223,6 +223,19 @@ class FrontdeskRedisBeforeTarget(FrontdeskRedisTarget):
     name = "frontdesk-redis-before"
 
 
+class FrontdeskGcTarget(FrontdeskTarget):
+    """`frontdesk serve` with the GC thresholds in $BENCH_GC (scenarios/gc_frontdesk.py)."""
+
+    name = "frontdesk-gc"
+
+    def argv(self) -> list[str]:
+        return [sys.executable, str(BENCH / "scenarios" / "gc_frontdesk.py"), "--host",
+                "127.0.0.1", "--port", "{port}"]
+
+    def env(self) -> dict[str, str]:
+        return super().env() | {"BENCH_GC": os.environ.get("BENCH_GC", "700,10,10")}
+
+
 class FloorTarget(Target):
     name = "floor"
 
@@ -254,7 +267,7 @@ class NodeTarget(Target):
 TARGETS: dict[str, Callable[[list[str], str], Target]] = {
     "floor": FloorTarget, "frontdesk": FrontdeskTarget, "frontdesk-asyncio": FrontdeskAsyncioTarget,
     "frontdesk-redis": FrontdeskRedisTarget, "frontdesk-redis2": FrontdeskRedis2Target,
-    "frontdesk-before": FrontdeskBeforeTarget, "frontdesk-redis-before": FrontdeskRedisBeforeTarget,
+    "frontdesk-gc": FrontdeskGcTarget, "frontdesk-before": FrontdeskBeforeTarget, "frontdesk-redis-before": FrontdeskRedisBeforeTarget,
     "websockets": WebsocketsTarget, "starlette": StarletteTarget, "node": NodeTarget,
 }
 

@@ -72,17 +72,18 @@ class Widget:
         try:
             await loop.create_connection(lambda: Link(self, port), "127.0.0.1", port)
         except OSError:
-            self.lost(1006)
+            self.lost(1006, port)
 
     def welcomed(self) -> None:
         self.attempt = 0
         self.welcomed_at = time.monotonic()
         self.storm.welcomed(self)
 
-    def lost(self, code: int) -> None:
+    def lost(self, code: int, port: int) -> None:
         """The connection ended (or never started): retry after the JS client's delay."""
         self.welcomed_at = 0.0
-        self.storm.lost_times.append(time.monotonic())
+        if port == self.storm.port_a:
+            self.storm.lost_times.append(time.monotonic())
         if code in NEVER:
             self.storm.given_up += 1
             return
@@ -143,13 +144,14 @@ class Link(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
-        self.widget.lost(self.code)
+        self.widget.lost(self.code, self.port)
 
 
 class Storm:
     def __init__(self, n: int, port_a: int, port_b: int) -> None:
         self.n = n
         self.port = port_a  # where (re)connections go
+        self.port_a = port_a
         self.port_b = port_b
         self.hello = client_frame(fd.widget_hello())
         self.widgets = [Widget(self) for _ in range(n)]
@@ -198,6 +200,7 @@ async def storm(args: argparse.Namespace, a: ServerProcess, b: ServerProcess) ->
     st.port = b.port  # the load balancer now sends everyone to B
     sigterm_wall = time.time()
     sigterm = time.monotonic()
+    client_cpu0, b_cpu0 = time.process_time(), b.sched()[0]
     assert a.proc is not None
     a.proc.send_signal(signal.SIGTERM)
     try:
@@ -205,6 +208,7 @@ async def storm(args: argparse.Namespace, a: ServerProcess, b: ServerProcess) ->
     except TimeoutError as exc:
         log(str(exc))
     done_wall = time.time()
+    client_cpu, b_cpu = time.process_time() - client_cpu0, b.sched()[0] - b_cpu0
     t99 = st.marks.get(-(-n * 99 // 100))
     t100 = st.marks.get(n)
     return {
@@ -215,6 +219,7 @@ async def storm(args: argparse.Namespace, a: ServerProcess, b: ServerProcess) ->
         "closes_seen": {str(k): v for k, v in sorted(st.closes.items())},
         "connect_attempts_after_sigterm": sum(w.tries for w in st.widgets) - n,
         "given_up": st.given_up,
+        "client_cpu_s": client_cpu, "b_cpu_s": b_cpu, "wall_s": time.monotonic() - sigterm,
         "s_to_first_close": st.lost_times[0] - sigterm if st.lost_times else None,
         "s_to_last_close": st.lost_times[-1] - sigterm if st.lost_times else None,
     }
@@ -288,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{s(result['s_to_100pct'])} ({result['welcomed']} of {args.sockets})")
     print(f"  B's event-loop lag meanwhile: p50 {result['lag_p50_ms']:.1f} ms, p99 "
           f"{result['lag_p99_ms']:.1f} ms, max {result['lag_max_ms']:.1f} ms")
-    print(f"  A's sockets closed from {s(result['s_to_first_close'])} to "
+    print(f"  CPU meanwhile: B {result['b_cpu_s']:.1f} s, this client {result['client_cpu_s']:.1f} s, "
+          f"of {result['wall_s']:.1f} s")
+    print(f"  A's sockets lost from {s(result['s_to_first_close'])} to "
           f"{s(result['s_to_last_close'])} after the SIGTERM")
     print(f"  closes seen {result['closes_seen']}, connection attempts after the SIGTERM "
           f"{result['connect_attempts_after_sigterm']}")

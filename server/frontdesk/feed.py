@@ -26,6 +26,7 @@ not already been given.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -69,6 +70,7 @@ class Feed:
         self._status_followers: list[StatusListener] = []
         self._delivered: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
         self.delivery_seq = 0  # counts status payloads delivered by this process
+        self._account_seq: dict[str, int] = {}  # account -> delivery_seq of its last status
 
     # --- who is told -------------------------------------------------------------------------
     def subscribe(self, listener: ChangeListener) -> None:
@@ -132,6 +134,7 @@ class Feed:
         kind = push.kind
         if kind in STATUS_TYPES:
             self.delivery_seq += 1
+            self._account_seq[push.account] = self.delivery_seq
             self._delivered[_status_key(push.account, push.payload)] = (
                 self.delivery_seq, push.payload)
             if kind == "widget.status":
@@ -169,6 +172,21 @@ class Feed:
         """Before a new socket's welcome is read: make sure this process hears the account."""
         if self._subscriptions is not None:
             await self._subscriptions.prepare(account)
+
+    def mark(self) -> tuple[int, float]:
+        """Where the record stands now: taken before a welcome's first read (`quiet_since`)."""
+        return self.delivery_seq, asyncio.get_running_loop().time()
+
+    def quiet_since(self, account: str, mark: tuple[int, float]) -> bool:
+        """Whether nothing of the account can have changed unseen since `mark`: this process
+        heard the account from before the mark, and delivered no status of it since. Then a
+        welcome read after the mark is current, and its catch-up needs no read: any change
+        after the mark comes as an event, and reaches the socket through the hub once it has
+        joined, or was recorded here before (and then this is False)."""
+        seq, moment = mark
+        if self._subscriptions is None or not self._subscriptions.heard_before(account, moment):
+            return False
+        return self._account_seq.get(account, 0) <= seq
 
     async def catch_up(self, account: str, sent: Sequence[dict[str, Any]],
                        read_now: Callable[[], Awaitable[list[dict[str, Any]]]],

@@ -34,6 +34,7 @@ class AccountSubscriptions:
         self._watching: dict[str, asyncio.Task[None]] = {}  # account -> its watch
         self._unwatching: dict[str, asyncio.Task[None]] = {}  # account -> its unwatch
         self._lingering: dict[str, asyncio.TimerHandle] = {}  # account -> its unwatch timer
+        self._heard_from: dict[str, float] = {}  # account -> loop time its watch was made
 
     def watched(self) -> set[str]:
         """Accounts subscribed (or being subscribed) now."""
@@ -67,6 +68,12 @@ class AccountSubscriptions:
             self.release(account)
         await self.ready(account)
 
+    def heard_before(self, account: str, moment: float) -> bool:
+        """Whether the account's subscription was made before `moment` (loop time) and not
+        dropped since (a lost connection is the bus's: it resyncs every socket when back)."""
+        since = self._heard_from.get(account)
+        return since is not None and since < moment and account in self._watching
+
     async def ready(self, account: str) -> None:
         """Return once the account's subscription is made (at once if it failed: the bus
         makes it again when the store returns, and then resyncs every socket)."""
@@ -87,12 +94,15 @@ class AccountSubscriptions:
             with contextlib.suppress(Exception):
                 await asyncio.shield(unwatching)
         await self._bus.watch(account)
+        if self._watching.get(account) is asyncio.current_task():
+            self._heard_from[account] = asyncio.get_running_loop().time()
 
     def _drop(self, account: str) -> None:
         self._lingering.pop(account, None)
         if account in self._holders:
             return
         watching = self._watching.pop(account, None)
+        self._heard_from.pop(account, None)
         task = asyncio.get_running_loop().create_task(
             self._unwatch(account, watching), name=f"frontdesk unwatch {account}")
         task.add_done_callback(_retrieve)

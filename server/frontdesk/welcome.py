@@ -8,6 +8,7 @@ feed decides that). web/ never reads the store itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from frontdesk.conversations import Conversations
@@ -34,12 +35,19 @@ class VisitorGreeting:
     frame: dict[str, Any]  # the welcome
     account: str
     status: dict[str, Any]  # the widget.status payload the welcome held
+    mark: tuple[int, float] = (0, 0.0)  # the feed's mark before the welcome's first read
+    valid_until: datetime | None = None  # the status's next schedule boundary
+
+
+BOUNDARY_SLACK = timedelta(seconds=1)  # a status this close to its next boundary is re-read
+NO_MARK = (0, float("-inf"))  # a mark no feed is quiet since: the catch-up reads
 
 
 class Welcome:
     def __init__(self, runtime: Runtime, presence: Presence, widgets: Widgets,
                  conversations: Conversations, feed: Feed, inbox: Inbox) -> None:
         self._settings = runtime.settings
+        self._clock = runtime.clock
         self._inbox = inbox
         self._presence = presence
         self._widgets = widgets
@@ -79,10 +87,18 @@ class Welcome:
         await self._presence.joined(account)
 
     # --- visitors ------------------------------------------------------------------------------
+    def mark(self) -> tuple[int, float]:
+        """The feed's mark: taken before a visitor's settings are read (see visitor_catch_up)."""
+        return self._feed.mark()
+
     async def visitor(self, widget: str, visitor: str, connection: str,
-                      settings: WidgetSettings | None = None) -> VisitorGreeting | None:
+                      settings: WidgetSettings | None = None,
+                      mark: tuple[int, float] | None = None) -> VisitorGreeting | None:
         """Count the visitor's socket and read its welcome; None for an unknown widget.
-        `settings`: as read at the handshake (not read again)."""
+        `settings`: as read at the handshake (not read again), and `mark`: the feed's mark
+        taken before they were read (without it, the catch-up reads as before)."""
+        if mark is None:
+            mark = NO_MARK if settings is not None else self._feed.mark()
         if settings is None and is_valid_id(widget):
             settings = await self._widgets.get(widget)
         if settings is not None:
@@ -95,11 +111,21 @@ class Welcome:
         status = view.to_payload()
         frame = frames.widget_welcome(connection, self._settings.heartbeat, visitor, status,
                                       conversation, settings.timezone)
-        return VisitorGreeting(frame, settings.account, status)
+        return VisitorGreeting(frame, settings.account, status, mark, view.next_change)
 
-    async def visitor_catch_up(self, account: str, widget: str,
-                               status: dict[str, Any]) -> list[dict[str, Any]]:
-        """The widget's status, if it changed since the welcome and did not reach it yet."""
+    async def visitor_catch_up(self, widget: str,
+                               greeting: VisitorGreeting) -> list[dict[str, Any]]:
+        """The widget's status, if it changed since the welcome and did not reach it yet.
+
+        In the common case nothing can have: the feed heard the account from before the
+        welcome's reads and delivered none of its statuses since (`Feed.quiet_since`), and no
+        schedule boundary is near: then nothing is read (a reconnect storm's hellos cost
+        fewer store round trips)."""
+        account, status = greeting.account, greeting.status
+        if self._feed.quiet_since(account, greeting.mark) and (
+                greeting.valid_until is None
+                or self._clock() < greeting.valid_until - BOUNDARY_SLACK):
+            return []
 
         async def read_now() -> list[dict[str, Any]]:
             view = await self._widgets.status(widget)

@@ -17,6 +17,7 @@ from frontdesk.metrics import Metrics
 from frontdesk.store.base import Store
 from frontdesk.store.memory import MemoryStore
 from frontdesk.store.redis import RedisStore
+from frontdesk.subscriptions import AccountSubscriptions
 from tests.core.test_hub import RecordingSocket
 
 NOW = 1_767_000_000.0
@@ -110,6 +111,37 @@ async def test_catch_up_skips_what_was_welcomed_or_delivered_meanwhile() -> None
         return [welcomed, delivered, missed]
 
     assert await process.feed.catch_up("acme", [welcomed], read_now) == [missed]
+
+
+async def test_quiet_since_only_when_the_account_was_heard_before_and_nothing_came() -> None:
+    """A welcome's catch-up reads nothing only if no change of the account can have been
+    missed: heard from before the mark, and no status of it delivered since."""
+    store = MemoryStore()
+    hub = Hub()
+    subscriptions = AccountSubscriptions(store, linger=60.0)
+    feed = Feed(store, hub, clock, Metrics(hub.counts), subscriptions)
+    await store.open(feed.receive)
+    early = feed.mark()
+    await asyncio.sleep(0.001)
+    assert not feed.quiet_since("acme", early)  # not heard at all yet
+    await feed.prepare("acme")
+    assert not feed.quiet_since("acme", early)  # heard only after the mark
+    await asyncio.sleep(0.001)
+    mark = feed.mark()
+    assert feed.quiet_since("acme", mark)
+    assert feed.quiet_since("acme", feed.mark())
+    feed.receive(status("site", "online"))  # a change of the account arrived after the mark
+    assert not feed.quiet_since("acme", mark)
+    assert feed.quiet_since("acme", feed.mark())
+    other = Push("globex", {"type": "widget.status", "widget": "w", "status": "online"},
+                 widget="w", all_agents=True)
+    after = feed.mark()
+    feed.receive(other)  # another account's change does not matter
+    assert feed.quiet_since("acme", after)
+    subscriptions.release("acme")  # the subscription is dropped (after linger)
+    subscriptions._drop("acme")
+    assert not feed.quiet_since("acme", after)
+    await store.close()
 
 
 @pytest.mark.redis

@@ -162,6 +162,9 @@ class RedisBase:
         self._generation = 0
         self._renewed = False
         self._node_accounts: set[str] = set()  # accounts already in keys.node_accounts(node)
+        # widget -> its account, as last read from the widget's claim: an account never changes
+        # while its widget exists, so get_widget can skip the claim's GET (redis_widgets).
+        self._widget_owners: dict[str, str] = {}
         self._backoff_cap = backoff_cap
         common: dict[str, Any] = {
             "socket_timeout": timeout, "socket_connect_timeout": timeout,

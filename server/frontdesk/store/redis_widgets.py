@@ -19,6 +19,8 @@ from frontdesk.store.redis_connection import (
 
 log = logging.getLogger(__name__)
 
+MAX_REMEMBERED_OWNERS = 100_000  # widget ids whose account get_widget remembers (a few MB)
+
 
 class RedisWidgets(RedisBase):
     """Widget settings (WidgetStore)."""
@@ -48,14 +50,35 @@ class RedisWidgets(RedisBase):
 
     @_translated
     async def get_widget(self, widget: str) -> WidgetSettings | None:
+        """One round trip when this process has read the widget before (every hello reads it).
+
+        The settings always come from the account's hash. The account remembered for the
+        widget is only a shortcut past the claim: a widget is never moved to another account
+        while it exists, and when the hash has no such widget (deleted, or deleted and made
+        again under another account), the claim is read as without the shortcut.
+        """
+        owners = self._widget_owners
+        known = owners.get(widget)
+        if known is not None:
+            raw = await self._redis.hget(keys.AccountKeys(known).widgets, widget)
+            if raw is not None:
+                return _settings_from_json(raw)
+            owners.pop(widget, None)
         owner = await self._redis.get(keys.widget_account(widget))
         if owner is None:
             return None
-        raw = await self._redis.hget(keys.AccountKeys(_text(owner)).widgets, widget)
-        return None if raw is None else _settings_from_json(raw)
+        account = _text(owner)
+        raw = await self._redis.hget(keys.AccountKeys(account).widgets, widget)
+        if raw is None:
+            return None
+        if len(owners) >= MAX_REMEMBERED_OWNERS:
+            owners.clear()  # a bound, not a cache policy: misses cost one GET each
+        owners[widget] = account
+        return _settings_from_json(raw)
 
     @_translated
     async def delete_widget(self, widget: str) -> WidgetSettings | None:
+        self._widget_owners.pop(widget, None)
         claim = keys.widget_account(widget)
         owner = await self._redis.get(claim)
         if owner is None:

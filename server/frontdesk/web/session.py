@@ -44,7 +44,7 @@ from frontdesk.web.admission import Refused, store_step
 from frontdesk.web.origin import origin_allowed, origin_of
 from frontdesk.web.protocol import SCOPE_KEY, FrontdeskWebSocketProtocol
 from frontdesk.web.worker import Worker
-from frontdesk.welcome import AgentGreeting
+from frontdesk.welcome import AgentGreeting, VisitorGreeting
 
 log = logging.getLogger("frontdesk.ws")
 
@@ -316,6 +316,7 @@ async def widget_endpoint(websocket: WebSocket) -> None:
     widget = websocket.path_params["widget"]
     settings: WidgetSettings | None = None
     store_failed = False
+    mark = node.welcome.mark()  # before the settings are read (Welcome.visitor_catch_up)
     if is_valid_id(widget):
         try:
             async with store_step(websocket.app, node.settings.store_deadline, agent=False):
@@ -328,12 +329,12 @@ async def widget_endpoint(websocket: WebSocket) -> None:
         return
     await _accept(websocket, sock)
     session = Session(node, websocket, sock, ClientKind.WIDGET)
-    greeted = await _greet_visitor(session, widget, deadline, store_failed, settings)
+    greeted = await _greet_visitor(session, widget, deadline, store_failed, settings, mark)
     if greeted is None:
         return
     account, visitor, welcome, page = greeted
     try:
-        for payload in await node.welcome.visitor_catch_up(account, widget, welcome):
+        for payload in await node.welcome.visitor_catch_up(widget, welcome):
             session.send(payload)
         del welcome, greeted  # an idle socket keeps no copy of what it was sent
         await _widget_loop(session, account, widget, visitor, page)
@@ -350,9 +351,9 @@ async def widget_endpoint(websocket: WebSocket) -> None:
 
 
 async def _greet_visitor(session: Session, widget: str, deadline: float, store_failed: bool,
-                         settings: WidgetSettings | None,
-                         ) -> tuple[str, str, dict[str, Any], str | None] | None:
-    """Hello to welcome, then join the hub: (account, visitor, the status sent, the page the
+                         settings: WidgetSettings | None, mark: tuple[int, float],
+                         ) -> tuple[str, str, VisitorGreeting, str | None] | None:
+    """Hello to welcome, then join the hub: (account, visitor, the greeting sent, the page the
     hello named) or None.
 
     Its own function so that what the greeting needed is freed when it returns.
@@ -373,7 +374,7 @@ async def _greet_visitor(session: Session, widget: str, deadline: float, store_f
         if store_failed:
             raise Refused("the widget's settings could not be read at the handshake")
         async with store_step(session.ws.app, node.settings.store_deadline, agent=False):
-            greeting = await node.welcome.visitor(widget, visitor, session.id, settings)
+            greeting = await node.welcome.visitor(widget, visitor, session.id, settings, mark)
     except StoreUnavailable as exc:
         _note(node, exc)
         session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
@@ -383,7 +384,7 @@ async def _greet_visitor(session: Session, widget: str, deadline: float, store_f
         return None
     session.send(greeting.frame)
     node.hub.add_widget(session.sock, greeting.account, widget, visitor)
-    return greeting.account, visitor, greeting.status, page
+    return greeting.account, visitor, greeting, page
 
 
 async def _widget_loop(session: Session, account: str, widget: str, visitor: str,

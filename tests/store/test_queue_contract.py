@@ -252,3 +252,14 @@ async def test_two_processes_reviewing_at_once_reassign_once(harness: Harness) -
     assert sorted(moved) == sorted(f"c-v{i}" for i in range(20))  # each exactly once
     team = {a.id: a.conversations for a in (await store.team(ACME)).agents}
     assert team == {"anna": 0, "ben": 10, "cleo": 10}
+
+
+async def test_an_aging_estimate_brings_the_account_back(store: Store) -> None:
+    """The estimate changes when the oldest recent assignment leaves the hour: a review then."""
+    await store.put_widget("w1", widget_settings(routing=Routing.ROUND_ROBIN, capacity=1))
+    for i in range(3):
+        await begin(store, f"v{i}", NOW)
+    await connect(store, "kevin")
+    await store.assign_queued(ACME, NOW + 30)
+    review = await store.review_account(ACME, NOW + 31)
+    assert review.next_due == pytest.approx(NOW + 30 + 3600)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from frontdesk.core.auto_away import away_deadline
 from frontdesk.core.model import AgentStatus, CloseReason, StatusReason
-from frontdesk.core.queue import expiry_deadline
+from frontdesk.core.queue import HISTORY_WINDOW, expiry_deadline
 from frontdesk.core.reassignment import reassign_deadline
 from frontdesk.store.base import Conversation, QueueChange, Reassignment, Review
 from frontdesk.store.memory_accounts import MemoryAccounts
@@ -79,6 +79,11 @@ class MemoryUpkeep(MemoryConversations, MemoryAccounts):
                                            CloseReason.EXPIRED))
             elif deadline is not None:
                 upcoming.append(deadline)
+        # The estimate ages: when the oldest recent assignment leaves the hour, look again.
+        if acct.queue:
+            recent = [a.at for a in acct.queue_history if a.at > now - HISTORY_WINDOW]
+            if recent:
+                upcoming.append(min(recent) + HISTORY_WINDOW)
         return Review(away=tuple(away), reassigned=tuple(reassigned), expired=tuple(expired),
                       queue=QueueChange(moved=self._pushes(acct, now)),
                       next_due=min(upcoming) if upcoming else None)

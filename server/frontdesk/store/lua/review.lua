@@ -140,5 +140,16 @@ for _, id in ipairs(redis.call('LRANGE', K_QUEUE, 0, -1)) do  -- empty most of t
   end
 end
 
+-- The estimate ages: when the oldest recent assignment leaves the hour, look again.
+if redis.call('LLEN', K_QUEUE) > 0 then
+  for _, entry in ipairs(redis.call('LRANGE', K_QHIST, -HISTORY_SIZE, -1)) do
+    local at = tonumber(string.match(entry, '^(%S+) '))
+    if at > now - HISTORY_WINDOW then
+      consider(at + HISTORY_WINDOW)
+      break  -- oldest first: the first recent one is the oldest
+    end
+  end
+end
+
 return cjson.encode({away = away, reassigned = reassigned, expired = expired,
                      moved = pushes(now), next = upcoming})

@@ -86,3 +86,32 @@ async def test_each_change_is_recorded_once_across_processes(processes, redis_ur
     assert first[-1]["from"] == second[-1]["from"]  # the open end runs to each one's now
     for watcher, _ in watchers:
         await watcher.close()
+
+
+async def test_a_gap_is_alerted_once_across_processes(processes) -> None:
+    a = await processes(SETTINGS)
+    b = await processes(SETTINGS)
+    async with back_office(a) as api:
+        await api.put("/api/v1/widgets/site", json={"account": "acme",
+                                                    "offline_when_team_away": True})
+        await api.put("/api/v1/accounts/acme/settings", json={"gap_alert_after": 0.3})
+    watchers = [(await fd.agent(p.ws, agent_token("acme", f"watch-{i}"), beat=0.3))[0]
+                for i, p in enumerate((a, b))]
+    for watcher in watchers:
+        await watcher.send({"type": "status", "status": "busy"})
+    kevin, _ = await fd.agent(b.ws, agent_token("acme", "kevin"), beat=0.3)
+    await widget_is(a, "online")
+    await kevin.send({"type": "status", "status": "busy"})
+    for watcher in watchers:
+        gap = await watcher.recv_type("coverage.gap", timeout=5)
+        assert gap["widget"] == "site"
+    await asyncio.sleep(0.5)  # time for a second alert, were another process to send one
+    await kevin.send({"type": "status", "status": "online"})
+    for watcher in watchers:
+        seen = []
+        while not seen or seen[-1]["type"] != "coverage.gap_ended":
+            seen.append(await watcher.recv(timeout=5))
+        assert [f for f in seen if f["type"].startswith("coverage.")] == [seen[-1]], seen
+        await watcher.no_frame(0.5, kind="coverage.gap_ended")
+    for client in (*watchers, kevin):
+        await client.close()

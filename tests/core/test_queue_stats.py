@@ -120,3 +120,8 @@ def test_events_without_a_recorded_start_do_not_break_the_count() -> None:
     rows = moments((10, "old", A), (11, "old2", C))  # their starts were trimmed away
     body = stats(rows)
     assert body["started"] == 0 and body["max_depth"] == 0
+
+
+def test_one_leaving_as_another_arrives_is_not_counted_twice() -> None:
+    rows = moments((10, "a", SQ), (50, "b", SQ), (50, "a", C), (60, "c", SQ), (60, "b", A))
+    assert stats(rows)["max_depth"] == 1

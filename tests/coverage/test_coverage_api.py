@@ -226,3 +226,34 @@ async def test_a_widget_and_an_agent_older_than_the_history_start_at_the_first_r
         assert later["totals"]["online"] == H
         activity = (await api.get("/api/v1/accounts/acme/agents/kevin/activity")).json()
         assert activity["totals"] == {"online": H, "busy": 0, "connected": 0, "available": 0}
+
+
+async def test_queue_stats_count_rejected_expired_and_closed_while_queued(stepped) -> None:
+    server, clock = stepped
+    async with server.api() as api:
+        await api.put("/api/v1/widgets/site", json={
+            "account": "acme", "max_queue": 1, "max_queue_wait": 0.3})
+        first = (await api.post("/api/v1/widgets/site/conversations",
+                                json={"visitor": "v1"})).json()
+        assert first["state"] == "queued"  # nobody is there
+        refused = (await api.post("/api/v1/widgets/site/conversations",
+                                  json={"visitor": "v2"})).json()
+        assert refused["state"] == "rejected"
+        clock.advance(1 / 3600)  # past max_queue_wait: v1 expires (closed while queued)
+
+        async def expired() -> bool:
+            listing = (await api.get("/api/v1/accounts/acme/conversations")).json()
+            return not listing
+        await until(expired)
+        third = (await api.post("/api/v1/widgets/site/conversations",
+                                json={"visitor": "v3"})).json()
+        assert third["state"] == "queued"
+        await api.post(f"/api/v1/conversations/{third['conversation']}/close")
+        await server.node.history.drained()
+        clock.advance(1 / 3600)
+        stats = (await api.get("/api/v1/accounts/acme/queue/stats")).json()
+        assert {k: stats[k] for k in ("started", "queued", "assigned", "closed_while_queued",
+                                      "rejected", "max_depth")} == {
+            "started": 2, "queued": 2, "assigned": 0, "closed_while_queued": 2, "rejected": 1,
+            "max_depth": 1}
+        assert stats["time_to_assign"] == {"p50": None, "p90": None, "max": None}

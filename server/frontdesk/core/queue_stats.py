@@ -26,9 +26,13 @@ class Moment(StrEnum):
     CLOSED = "closed"
 
 
-# Within one instant: a start comes first, then queueing, then assignment, then the close.
-_ORDER = {Moment.STARTED: 0, Moment.STARTED_QUEUED: 0, Moment.REJECTED: 0, Moment.QUEUED: 1,
-          Moment.ASSIGNED: 2, Moment.CLOSED: 3}
+# Within one instant: conversations that were there before leave first (so one leaving as
+# another arrives never counts both in the queue), then starts, queueing again, and the
+# assignment and close of a conversation that started in that very instant.
+_LEAVING_FIRST = 0
+_ORDER = {Moment.STARTED: 1, Moment.STARTED_QUEUED: 1, Moment.REJECTED: 1, Moment.QUEUED: 2,
+          Moment.ASSIGNED: 3, Moment.CLOSED: 4}
+_LEAVING = (Moment.ASSIGNED, Moment.CLOSED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +81,18 @@ def queue_stats(moments: Iterable[ConversationMoment], span: Range) -> dict[str,
     depth_at_start: int | None = None
     max_depth = 0
     rejected = 0
-    for m in sorted(moments, key=lambda m: (m.at, _ORDER[m.moment])):
+    moments = list(moments)
+    started_at: dict[str, float] = {}
+    for m in moments:
+        if m.moment in (Moment.STARTED, Moment.STARTED_QUEUED):
+            started_at.setdefault(m.conversation, m.at)
+
+    def order(m: ConversationMoment) -> tuple[float, int]:
+        if m.moment in _LEAVING and started_at.get(m.conversation, m.at) < m.at:
+            return (m.at, _LEAVING_FIRST)
+        return (m.at, _ORDER[m.moment])
+
+    for m in sorted(moments, key=order):
         if depth_at_start is None and m.at > span.start:
             depth_at_start = max_depth = len(queue)
         if m.moment is Moment.REJECTED:

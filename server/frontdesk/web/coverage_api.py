@@ -16,6 +16,7 @@ from frontdesk.core.tokens import BadToken, verify_token
 from frontdesk.history import History
 from frontdesk.web.auth import require_api_key
 from frontdesk.web.errors import ApiError
+from frontdesk.web.http_api import _deadline
 
 
 def _history(request: Request) -> History:
@@ -78,9 +79,11 @@ async def own_activity(request: Request) -> Response:
     return _answer(body)
 
 
+# Reads under the same deadline as every other route (http_api: 503 when the store hangs).
 ROUTES = [
-    Route("/api/v1/widgets/{widget}/coverage", widget_coverage, methods=["GET"]),
-    Route("/api/v1/accounts/{account}/agents/{agent}/activity", agent_activity, methods=["GET"]),
-    Route("/api/v1/accounts/{account}/queue/stats", queue_stats, methods=["GET"]),
-    Route("/api/v1/agent/activity", own_activity, methods=["GET"]),
+    Route("/api/v1/widgets/{widget}/coverage", _deadline(widget_coverage), methods=["GET"]),
+    Route("/api/v1/accounts/{account}/agents/{agent}/activity", _deadline(agent_activity),
+          methods=["GET"]),
+    Route("/api/v1/accounts/{account}/queue/stats", _deadline(queue_stats), methods=["GET"]),
+    Route("/api/v1/agent/activity", _deadline(own_activity), methods=["GET"]),
 ]

@@ -86,6 +86,13 @@ async def test_every_route_is_documented_and_answers_fit():
         bad = await api.get(path, params={"status": "nope"})
         check(path, "get", bad)
         assert bad.status_code == 422
+        for report in ("/api/v1/widgets/site/coverage", "/api/v1/accounts/acme/queue/stats"):
+            check(report, "get", await api.get(report))
+        await api.post("/api/v1/accounts/acme/agents/kevin/token", json={"name": "Kevin"})
+        report = "/api/v1/accounts/acme/agents/kevin/activity"
+        check(report, "get", await api.get(report))
+        check("/api/v1/accounts/acme/settings", "get",
+              await api.get("/api/v1/accounts/acme/settings"))
 
 
 def _template(doc: dict[str, Any], path: str) -> str:

@@ -11,7 +11,8 @@ import pytest
 from frontdesk.store.memory import MemoryStore
 from frontdesk.store.redis import RedisStore
 from tests.support import client as fd
-from tests.support.server import RunningServer, agent_token, running_server
+from tests.support.receiver import running_receiver
+from tests.support.server import RunningServer, agent_token, make_settings, running_server
 
 THRESHOLD = 0.4
 
@@ -74,3 +75,25 @@ async def test_a_short_gap_and_an_account_with_the_alert_off_say_nothing(
     await calm.no_frame(0.3, kind="coverage.gap_ended")
     await kevin.close()
     await calm.close()
+
+
+async def test_webhooks_get_the_gap_and_its_end() -> None:
+    async with running_receiver() as receiver, running_server(
+            make_settings(webhook_allow_private=True)) as server, server.api() as api:
+        await api.put("/api/v1/accounts/acme/settings", json={"gap_alert_after": THRESHOLD})
+        await api.put("/api/v1/widgets/site", json={"account": "acme",
+                                                    "offline_when_team_away": True})
+        made = await api.post("/api/v1/accounts/acme/webhooks", json={
+            "url": receiver.url(), "events": ["coverage.gap", "coverage.gap_ended"]})
+        assert made.status_code == 201, made.text
+        kevin, _ = await fd.agent(server.ws, agent_token("acme", "kevin"), beat=0.5)
+        await kevin.send({"type": "status", "status": "busy"})
+        await kevin.recv_type("coverage.gap", timeout=3)
+        await kevin.send({"type": "status", "status": "online"})
+        frame = await kevin.recv_type("coverage.gap_ended", timeout=3)
+        got = await receiver.wait_for(2, timeout=10)
+        events = [r.json for r in got]
+        assert [e["type"] for e in events] == ["coverage.gap", "coverage.gap_ended"]
+        assert events[1]["data"] == frame  # the frame exactly as agents receive it
+        assert events[0]["data"]["widget"] == "site" and events[0]["account"] == "acme"
+        await kevin.close()

@@ -121,9 +121,52 @@ def _samples() -> dict[str, Schema]:
                                         "data": {"type": "object"}}},
         "AccountSettings": {"type": "object", "additionalProperties": True, "properties": {
             "auto_away_after": {"type": "number", "minimum": 0},
-            "reassign_after": {"type": "number", "minimum": 0}}},
+            "reassign_after": {"type": "number", "minimum": 0},
+            "gap_alert_after": {"type": "number", "minimum": 0}}},
+        **_coverage_schemas(),
         "Object": {"type": "object", "additionalProperties": True},
     }
+
+
+def _coverage_schemas() -> dict[str, Schema]:
+    """The three coverage reports (contract: Coverage); totals are seconds."""
+    seconds = {"type": "number", "minimum": 0}
+    null_or_seconds = {"anyOf": [seconds, {"type": "null"}]}
+
+    def report(extra: dict[str, Schema], interval: dict[str, Schema],
+               totals: dict[str, Schema]) -> Schema:
+        return {"type": "object", "required": [*extra, "from", "to", "intervals", "totals"],
+                "properties": {**extra, "from": TIME, "to": TIME, "intervals": {
+                    "type": "array", "items": {
+                        "type": "object", "required": ["from", "to", *interval],
+                        "properties": {"from": TIME, "to": TIME, **interval}}},
+                    "totals": {"type": "object", "required": list(totals),
+                               "properties": totals, "additionalProperties": True}}}
+
+    return {
+        "WidgetCoverage": report(
+            {"widget": ID}, {"status": _enum(WidgetStatus), "reason": _enum(Reason)},
+            {"online": seconds, "offline": seconds, "open": seconds,
+             "offline_while_open": seconds,
+             "offline_while_open_by_reason": {"type": "object", "required": ["team_away"],
+                                              "properties": {"team_away": seconds}}}),
+        "AgentActivity": report(
+            {"agent": ID}, {"status": _enum(AgentStatus), "connected": {"type": "boolean"}},
+            {name: seconds for name in ("online", "busy", "connected", "available")}),
+        "QueueStats": {"type": "object", "required": [
+            "from", "to", "started", "assigned", "queued", "closed_while_queued",
+            "time_to_assign", "max_depth"], "properties": {
+            "from": TIME, "to": TIME, **{name: {"type": "integer", "minimum": 0} for name in (
+                "started", "assigned", "queued", "closed_while_queued", "max_depth")},
+            "time_to_assign": {"type": "object", "required": ["p50", "p90", "max"],
+                               "properties": {k: null_or_seconds for k in ("p50", "p90", "max")}}}},
+    }
+
+
+def _range_query() -> list[Schema]:
+    """`from` and `to` of a coverage report: ISO-8601, any offset; the last 24 hours."""
+    return [{"name": name, "in": "query", "required": False, "schema": TIME}
+            for name in ("from", "to")]
 
 
 def _ref(name: str) -> Schema:
@@ -182,12 +225,13 @@ OPERATIONS: dict[str, tuple[str, bool, Schema | None, Responses]] = {
     "list_conversations": ("Open and queued conversations (?state=open|queued)", False, None,
                            {200: ("Conversations", {"type": "array", "items": _ref("Object")})}),
     "widget_coverage": ("A widget's availability history", False, None,
-                        {200: ("Coverage", _ref("Object"))}),
+                        {200: ("Coverage", _ref("WidgetCoverage"))}),
     "agent_activity": ("An agent's status history", False, None,
-                       {200: ("Activity", _ref("Object"))}),
+                       {200: ("Activity", _ref("AgentActivity"))}),
     "own_activity": ("The calling agent's own history (agent token)", True, None,
-                     {200: ("Activity", _ref("Object"))}),
-    "queue_stats": ("Queue statistics over a range", False, None, {200: ("Stats", _ref("Object"))}),
+                     {200: ("Activity", _ref("AgentActivity"))}),
+    "queue_stats": ("Queue statistics over a range", False, None,
+                    {200: ("Stats", _ref("QueueStats"))}),
     "get_account_settings": ("The account's settings (defaults for an account never seen)", False,
                              None, {200: ("Settings", _ref("AccountSettings"))}),
     "put_account_settings": ("Store the account's settings", False, _ref("AccountSettings"),
@@ -209,7 +253,11 @@ OPERATIONS: dict[str, tuple[str, bool, Schema | None, Responses]] = {
     "redeliver": ("One more attempt now (same id, new t)", False, None,
                   {202: ("Accepted", _ref("Delivery"))}),
 }
-QUERIES: dict[str, list[Schema]] = {"list_deliveries": _status_query()}
+QUERIES: dict[str, list[Schema]] = {
+    "list_deliveries": _status_query(),
+    **{name: _range_query() for name in ("widget_coverage", "agent_activity", "queue_stats",
+                                         "own_activity")},
+}
 
 
 def _operation(route: Route, method: str) -> Schema:

@@ -183,3 +183,26 @@ async def test_without_a_trusted_proxy_the_header_is_ignored(public, site):
     over = await leave(public, {"email": "a@b.io", "text": "hi"},
                        **{"X-Forwarded-For": "198.51.100.200"})
     assert over.status_code == 429
+
+
+async def test_a_message_is_a_webhook_event_with_the_agents_frame():
+    """offline_message.created goes through the feed: a webhook gets the very frame agents get."""
+    from tests.support.receiver import running_receiver
+    from tests.support.server import make_settings, running_server
+
+    async with running_receiver() as receiver, \
+            running_server(make_settings(webhook_allow_private=True)) as server:
+        async with server.api() as api:
+            await api.put("/api/v1/widgets/site", json={"account": "acme"})
+            hook = await api.post("/api/v1/accounts/acme/webhooks", json={
+                "url": receiver.url("main"), "events": ["offline_message.created"]})
+            assert hook.status_code == 201, hook.text
+        agent, _ = await fd.agent(server.ws, agent_token("acme", "kevin"))
+        async with httpx.AsyncClient(base_url=server.http) as public:
+            sent = await leave(public, {"email": "ada@example.com", "text": "hook me"}, origin=None)
+        frame = await agent.recv_type("offline_message.created")
+        [delivery] = await receiver.wait_for(1)
+        event = delivery.json
+        assert event["type"] == "offline_message.created" and event["data"] == frame
+        assert frame["message"] == sent.json()["message"]
+        await agent.close()

@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     title = (f"{run_id}: `python bench/sweep.py {' '.join(sys.argv[1:])}`, K={a.pushes} pushes x "
              f"{a.rounds} round(s) per N; server on core 0, clients on core 1")
     plot(results, out.with_suffix(".png"), title)
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(out.with_suffix(".png"), PLOT)
     for n, row in results.items():
         for name, r in row.items():

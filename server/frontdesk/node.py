@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 
 from frontdesk.account_metrics import AccountMetrics
 from frontdesk.accounts import Accounts
 from frontdesk.config import Settings
 from frontdesk.conversations import Conversations
 from frontdesk.core.errors import StoreUnavailable
+from frontdesk.core.throttle import Throttle
 from frontdesk.feed import Feed
 from frontdesk.gaps import GapAlerts, account_threshold
 from frontdesk.history import History
@@ -44,6 +46,7 @@ class Node:
         self.hub = Hub()
         self.metrics = Metrics(self.hub.counts)
         self.health = StoreHealth(self.metrics)
+        self._probe_log = Throttle(10.0)  # /readyz is public: its failures log once per 10 s
         self.tasks = Tasks(self.health)
         self.runtime = Runtime(settings=settings, store=store, clock=clock, tasks=self.tasks,
                                health=self.health, metrics=self.metrics)
@@ -133,6 +136,11 @@ class Node:
             await self.store.ping()
         except StoreUnavailable as exc:
             self.health.note_down(exc)
+            return False
+        except Exception as exc:  # the probe answers 200 or 503; a surprise is "not ready"
+            held = self._probe_log.allow(time.monotonic())
+            if held is not None:
+                log.warning("readiness probe failed (%d more held back): %r", held, exc)
             return False
         self.health.note_up()
         return True

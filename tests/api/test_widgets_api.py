@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import jwt
 
+from frontdesk.store.memory import MemoryStore
 from tests.support import client as fd
-from tests.support.server import SECRET, RunningServer, agent_token
+from tests.support.server import SECRET, RunningServer, agent_token, running_server
 
 
 async def test_put_fills_defaults_and_get_returns_them(api):
@@ -151,3 +152,23 @@ async def test_unknown_paths_are_404_whatever_the_method(api):
             response = await api.request(method, path)
             assert response.status_code == 404, (method, path, response.status_code)
             assert response.json()["error"] == "not_found"
+
+
+async def test_readyz_answers_503_when_the_probe_fails_in_an_unforeseen_way():
+    """A probe that breaks in a way the store did not translate (seen once during a cluster
+    failover) still answers 503 with a JSON body, never 500; it answers 200 again after."""
+    class FlakyProbeStore(MemoryStore):
+        broken = True
+
+        async def ping(self) -> None:
+            if self.broken:
+                raise IndexError("no node to ask")
+
+    store = FlakyProbeStore()
+    async with running_server(store=store) as server, httpx.AsyncClient(
+            base_url=server.http) as client:
+        response = await client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["error"] == "unavailable"
+        store.broken = False
+        assert (await client.get("/readyz")).status_code == 200

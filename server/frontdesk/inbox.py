@@ -22,7 +22,7 @@ from frontdesk.core.offline_messages import (
     parse_offline_message,
 )
 from frontdesk.core.rate_limit import Limit
-from frontdesk.core.settings import WidgetSettings, parse_origin
+from frontdesk.core.settings import origin_allowed
 from frontdesk.feed import Feed
 from frontdesk.runtime import Runtime
 from frontdesk.store.base import WidgetStore
@@ -47,13 +47,6 @@ class RateLimited(Exception):
 
 class UnknownMessage(Exception):
     """404: no such message in the account."""
-
-
-def origin_allowed(settings: WidgetSettings, origin: str | None) -> bool:
-    """As for the widget socket: no Origin (not a browser) or no list is not refused."""
-    if origin is None or not settings.allowed_origins:
-        return True
-    return parse_origin(origin) in settings.allowed_origins
 
 
 def new_message_id() -> str:

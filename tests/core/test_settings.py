@@ -19,6 +19,7 @@ from frontdesk.core.settings import (
     DEFAULT_ONLINE_MESSAGE,
     WidgetSettings,
     format_minute,
+    origin_allowed,
     parse_origin,
     parse_settings,
     settings_to_json,
@@ -654,3 +655,16 @@ def test_queue_limits_round_trip() -> None:
     parsed = parse_settings({"account": "acme", "max_queue": 3, "max_queue_wait": 2.5})
     assert (parsed.max_queue, parsed.max_queue_wait) == (3, 2.5)
     assert parse_settings(json.loads(json.dumps(settings_to_json(parsed)))) == parsed
+
+
+@pytest.mark.parametrize(("allowed", "origin", "expected"), [
+    ([], "https://anyone.example", True),                       # empty list = any origin
+    (["https://acme.example"], None, True),                     # no Origin: not a browser
+    (["https://acme.example"], "https://acme.example", True),
+    (["https://acme.example"], "HTTPS://ACME.example:443/", True),  # normalised like stored
+    (["https://acme.example"], "https://evil.example", False),
+    (["https://acme.example"], "not an origin", False),
+])
+def test_origin_allowed(allowed, origin, expected):
+    settings = parse_settings({"account": "acme", "allowed_origins": allowed})
+    assert origin_allowed(settings, origin) is expected

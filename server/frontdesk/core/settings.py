@@ -213,6 +213,14 @@ def parse_origin(value: object) -> str | None:
     return f"{scheme}://{host}:{number}"
 
 
+def origin_allowed(settings: WidgetSettings, origin: str | None) -> bool:
+    """Contract: a page whose Origin is not in `allowed_origins` is refused; a client without
+    Origin (not a browser), or a widget with an empty list, is not refused for it."""
+    if origin is None or not settings.allowed_origins:
+        return True
+    return parse_origin(origin) in settings.allowed_origins  # normalised as stored
+
+
 def _is_ip_literal_ok(host: str) -> bool:
     """A bracketed host must be an IPv6 address, and one of digits and dots an IPv4 address."""
     try:

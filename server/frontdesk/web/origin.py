@@ -1,11 +1,8 @@
-"""A widget socket's Origin, and whether the widget's settings allow it (contract: widgets'
-`allowed_origins`)."""
+"""A widget socket's Origin header (the rule that judges it: core.settings.origin_allowed)."""
 
 from __future__ import annotations
 
 from starlette.websockets import WebSocket
-
-from frontdesk.core.settings import WidgetSettings, parse_origin
 
 
 def origin_of(websocket: WebSocket) -> str | None:
@@ -14,10 +11,3 @@ def origin_of(websocket: WebSocket) -> str | None:
         if name == b"origin":
             return bytes(value).decode("latin-1")
     return None
-
-
-def origin_allowed(settings: WidgetSettings, origin: str | None) -> bool:
-    """Contract: a socket without Origin (not a browser) is not refused for it."""
-    if origin is None or not settings.allowed_origins:
-        return True
-    return parse_origin(origin) in settings.allowed_origins  # normalised as stored

@@ -36,12 +36,12 @@ from frontdesk.core.protocol import (
     parse_visitor,
     parse_widget_command,
 )
-from frontdesk.core.settings import WidgetSettings
+from frontdesk.core.settings import WidgetSettings, origin_allowed
 from frontdesk.core.tokens import AgentClaims, BadToken, verify_token
 from frontdesk.inbox import UnknownMessage
 from frontdesk.node import Node
 from frontdesk.web.admission import Refused, store_step
-from frontdesk.web.origin import origin_allowed, origin_of
+from frontdesk.web.origin import origin_of
 from frontdesk.web.protocol import SCOPE_KEY, FrontdeskWebSocketProtocol
 from frontdesk.web.worker import Worker
 from frontdesk.welcome import AgentGreeting, VisitorGreeting

@@ -55,6 +55,7 @@ class DeliveryLimits:
     per_webhook: int = 4  # attempts in flight for one webhook in this process
     lease: float = 30.0  # a claimed delivery is claimed again after this (its process died)
     poll: float = 0.25  # how often to look for deliveries due (other processes' events)
+    store_calls: int = 8  # store calls in flight at once: the rest of the pool is the sockets'
 
 
 class WebhookMetrics:
@@ -83,6 +84,7 @@ def new_client(allow_private: bool, limits: DeliveryLimits,
     pool = httpx.Limits(max_connections=limits.concurrency,
                         max_keepalive_connections=min(32, limits.concurrency),
                         keepalive_expiry=30.0)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # no line (and URL) per attempt
     transport = httpx.AsyncHTTPTransport(limits=pool, trust_env=False)
     if not allow_private:
         pool_ = transport._pool
@@ -114,6 +116,7 @@ class Deliverer:
         self._busy: Tally[str] = Tally()  # webhook -> attempts in flight here
         self._timer: asyncio.TimerHandle | None = None
         self._health = health or _LoggedHealth()
+        self._store_slots = asyncio.Semaphore(self.limits.store_calls)
 
     # --- life -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -163,8 +166,9 @@ class Deliverer:
             head, tail = event_body_parts(event_id, payload["type"], account, at, payload)
             while True:
                 try:
-                    seq = await self.store.accept_event(account, event_id, payload["type"], head,
-                                                        tail, at, self.clock(), given)
+                    async with self._store_slots:
+                        seq = await self.store.accept_event(account, event_id, payload["type"], head,
+                                                            tail, at, self.clock(), given)
                     break
                 except StoreUnavailable as exc:
                     self._note_store(exc)
@@ -199,7 +203,9 @@ class Deliverer:
                 continue
             skip = [hook for hook, n in self._busy.items() if n >= self.limits.per_webhook]
             try:
-                claims = await self.store.claim_due(self.clock(), free, self.limits.lease, skip)
+                async with self._store_slots:
+                    claims = await self.store.claim_due(self.clock(), free, self.limits.lease,
+                                                        skip)
             except StoreUnavailable as exc:
                 self._note_store(exc)
                 continue
@@ -237,8 +243,9 @@ class Deliverer:
             self.metrics.latency.observe(max(0.0, result.ended_at - claim.delivery.occurred_at))
         for attempt in range(3):
             try:
-                await self.store.finish_attempt(claim.webhook.account, claim.webhook.id,
-                                                claim.delivery, outcome, self.clock())
+                async with self._store_slots:
+                    await self.store.finish_attempt(claim.webhook.account, claim.webhook.id,
+                                                    claim.delivery, outcome, self.clock())
                 break
             except StoreUnavailable as exc:
                 self._note_store(exc)

@@ -5,6 +5,7 @@
 import { showWidgetCoverage } from './coverage_view.js';
 import { FrontdeskWidget } from './frontdesk.js';
 import { showAccountSettings } from './account_settings.js';
+import { showWebhooks } from './webhooks_view.js';
 import { h } from './ui.js';
 
 const KEY_STORAGE = 'frontdesk.apiKey';
@@ -195,6 +196,7 @@ function fill(settings, exists = true) {
   $('max_queue').value = String(settings.max_queue ?? 0);
   $('max_queue_wait').value = String(settings.max_queue_wait ?? 0);
   if (exists && settings.account) showAccountSettings(settings.account, request, apiBase);
+  if (exists && settings.account) showWebhooks(settings.account, request, apiBase);
   state.hours = emptyWeek();
   for (const [day, intervals] of Object.entries(settings.hours ?? {})) {
     state.hours[day] = (intervals ?? []).map((pair) => [...pair]);

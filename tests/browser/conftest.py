@@ -7,6 +7,7 @@ browser download). Screenshots go to tests/browser/screenshots/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -116,6 +117,14 @@ def _wait_healthy(server: Frontdesk, timeout: float = 30.0) -> None:
 @pytest.fixture(scope="module")
 def frontdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontdesk]:
     """`python -m frontdesk serve --demo` on a free 127.0.0.1 port; killed by PID at the end."""
+    with running_frontdesk(tmp_path_factory) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_frontdesk(tmp_path_factory: pytest.TempPathFactory,
+                      extra_env: dict[str, str] | None = None) -> Iterator[Frontdesk]:
+    """The demo server with `extra_env` added to its environment (e.g. private webhooks)."""
     port = free_port()
     log = tmp_path_factory.mktemp("frontdesk") / "server.log"
     env = {
@@ -126,6 +135,7 @@ def frontdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontdesk]:
         "FRONTDESK_PRESENCE_TTL": "3",
         "FRONTDESK_CLOSE_GRACE": "0.5",
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     env.pop("REDIS_URL", None)
     with log.open("wb") as out:

@@ -36,7 +36,10 @@ class Client:
         subprotocols = offer if offer is not None else [encoding]
         conn = await connect(url, subprotocols=subprotocols or None,  # type: ignore[arg-type]
                              origin=origin, max_size=None, ping_interval=None,  # type: ignore[arg-type]
-                             open_timeout=10, close_timeout=2)
+                             open_timeout=10, close_timeout=2,
+                             # never stop reading the transport: a test that stopped reading
+                             # (pongs pile up) must still see the server's close frame at once
+                             max_queue=None)
         return cls(conn, encoding)
 
     async def send(self, frame: dict[str, Any]) -> None:

@@ -20,11 +20,15 @@ from frontdesk import __version__
 from frontdesk.core import frames
 from frontdesk.core.model import AgentState, AgentStatus, Mode, Reason, Routing, WidgetStatus
 from frontdesk.core.settings import parse_settings, settings_to_json
+from frontdesk.core.tokens import MAX_NAME
 from frontdesk.core.webhook_model import Delivery, DeliveryStatus, Webhook
 from frontdesk.core.webhook_rules import ALL_EVENTS, EVENT_TYPES, MAX_SECRET, MAX_URL
 from frontdesk.core.widget_status import compute_widget_status
+from frontdesk.web.http_api import MAX_TOKEN_TTL
 
 ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
+NULLABLE_STRING = {"anyOf": [{"type": "string"}, {"type": "null"}]}  # null: as if absent
+AGENT_TOKEN = {"own_activity"}  # public to the API key, but an agent's JWT is required
 TIME = {"type": "string", "format": "date-time"}
 Schema = dict[str, Any]
 
@@ -111,7 +115,8 @@ def _samples() -> dict[str, Schema]:
                 {"type": "array", "items": {"type": "string", "enum": list(EVENT_TYPES)},
                  "minItems": 1},
                 {"type": "array", "items": {"const": ALL_EVENTS}, "minItems": 1, "maxItems": 1}]},
-            "secret": {"type": "string", "minLength": 1, "maxLength": MAX_SECRET}}},
+            "secret": {"anyOf": [  # null: as if absent, the server makes one up
+                {"type": "string", "minLength": 1, "maxLength": MAX_SECRET}, {"type": "null"}]}}},
         "Delivery": delivery_schema,
         "WebhookEvent": {"type": "object", "description": "The body POSTed to a webhook.",
                          "required": ["id", "seq", "type", "account", "occurred_at", "data"],
@@ -196,14 +201,16 @@ OPERATIONS: dict[str, tuple[str, bool, Schema | None, Responses]] = {
                       {200: ("Status", _ref("WidgetStatus"))}),
     "start_conversation": ("Start a conversation", False, {
         "type": "object", "required": ["visitor"],
-        "properties": {"visitor": ID, "text": {"type": "string"}}},
+        "properties": {"visitor": ID, "text": NULLABLE_STRING}},
         {201: ("Assigned, queued or rejected", _ref("Object"))}),
     "close_conversation": ("Close a conversation", False, None, {200: ("Closed", _ref("Object"))}),
     "list_agents": ("Every agent the account has seen", False, None,
                     {200: ("Agents", _list("Agent"))}),
     "issue_agent_token": ("Issue an agent JWT", False, {
         "type": "object", "required": ["name"],
-        "properties": {"name": {"type": "string"}, "ttl": {"type": "number"}}},
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME,
+                                "pattern": r"\S"},
+                       "ttl": {"type": "number", "minimum": 1, "maximum": MAX_TOKEN_TTL}}},
         {201: ("Token", {"type": "object", "required": ["token", "expires"], "properties": {
             "token": {"type": "string"}, "expires": TIME}})}),
     "healthz": ("The process runs", True, None, {200: ("OK", _ref("Object"))}),
@@ -213,7 +220,8 @@ OPERATIONS: dict[str, tuple[str, bool, Schema | None, Responses]] = {
     "openapi": ("This document", True, None, {200: ("OpenAPI 3.1", _ref("Object"))}),
     "leave_message": ("Leave a message on a widget (origin-checked, rate-limited)", True, {
         "type": "object", "required": ["email", "text"], "properties": {
-            "visitor": ID, "email": {"type": "string"}, "text": {"type": "string"}}},
+            "visitor": ID, "email": {"type": "string", "format": "email"},
+            "text": {"type": "string", "minLength": 1, "pattern": r"\S"}}},
         {201: ("Stored", _ref("Object")), 403: ("Origin refused", _ref("Error")),
          429: ("Too many", _ref("Error"))}),
     "list_offline_messages": ("Offline messages (unread; ?all=1 for all)", False, None,
@@ -229,7 +237,8 @@ OPERATIONS: dict[str, tuple[str, bool, Schema | None, Responses]] = {
     "agent_activity": ("An agent's status history", False, None,
                        {200: ("Activity", _ref("AgentActivity"))}),
     "own_activity": ("The calling agent's own history (agent token)", True, None,
-                     {200: ("Activity", _ref("AgentActivity"))}),
+                     {200: ("Activity", _ref("AgentActivity")),
+                      401: ("No valid agent token", _ref("Error"))}),
     "queue_stats": ("Queue statistics over a range", False, None,
                     {200: ("Stats", _ref("QueueStats"))}),
     "get_account_settings": ("The account's settings (defaults for an account never seen)", False,
@@ -284,6 +293,8 @@ def _operation(route: Route, method: str) -> Schema:
     if not public:
         answers.setdefault("401", error)
         operation["security"] = [{"apiKey": []}]
+    elif name in AGENT_TOKEN:
+        operation["security"] = [{"agentToken": []}]
     if route.param_convertors:
         answers.setdefault("404", error)
     if body is not None or name in QUERIES:
@@ -311,8 +322,10 @@ def build_document(routes: list[BaseRoute]) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": _samples(),
-            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
-                                           "description": "FRONTDESK_API_KEY"}}},
+            "securitySchemes": {
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "FRONTDESK_API_KEY"},
+                "agentToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                               "description": "An agent's token (HS256, FRONTDESK_SECRET)"}}},
     }
 
 

@@ -16,18 +16,20 @@ back from its dir (its `nodes.conf` keeps its identity, so it rejoins as a repli
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import redis
 from redis.crc import key_slot
 
-from tests.support.redis_server import RedisServerMissing, answers_ping, find_redis_server
+from tests.support.redis_server import (
+    RedisServer,
+    RedisServerMissing,
+    find_redis_server,
+)
 from tests.support.redis_server import free_port as _free_port
 
 NODE_TIMEOUT_MS = 1000
@@ -59,29 +61,20 @@ def _cli(port: int, *args: str, timeout: float = 2.0) -> str:
     return str(reply)
 
 
-@dataclass
-class ClusterNode:
-    """One redis-server of the cluster: its ports, its dir, its process."""
+class ClusterNode(RedisServer):
+    """One redis-server of the cluster: a RedisServer with a bus port and cluster options."""
 
-    binary: str
-    port: int
-    bus_port: int
-    dir: Path
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    def __init__(self, port: int, bus_port: int, dir: Path) -> None:
+        super().__init__(port=port, dir=dir)
+        self.bus_port = bus_port
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    @property
-    def is_running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def start(self) -> None:
-        if self.is_running:
-            return
-        command = [
-            self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+    def options(self) -> list[str]:
+        return [
+            *super().options(),
             "--cluster-enabled", "yes", "--cluster-port", str(self.bus_port),
             "--cluster-config-file", str(self.dir / "nodes.conf"),
             "--cluster-node-timeout", str(NODE_TIMEOUT_MS),
@@ -89,40 +82,7 @@ class ClusterNode:
             # and a refused failover would only turn a test into a wait for the deadline.
             "--cluster-replica-validity-factor", "0",
             "--repl-diskless-sync-delay", "0",  # a returning node resyncs at once
-            "--dir", str(self.dir), "--save", "", "--appendonly", "no", "--daemonize", "no",
-            "--logfile", str(self.dir / "redis.log"),
         ]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"redis-server {self.address} exited with "
-                                   f"{self.process.returncode}: {self.log_tail()}")
-            if answers_ping(self.port):
-                return
-            time.sleep(0.02)
-        self.stop()
-        raise RuntimeError(f"redis-server {self.address} did not answer PING")
-
-    def stop(self) -> None:
-        """SIGTERM by PID, SIGKILL if it lingers."""
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT)
-
-    def kill(self) -> None:
-        """SIGKILL: a crash, the way a failover test wants it."""
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT)
 
     def info(self, section: str) -> dict[str, Any]:
         """`INFO <section>` (or `CLUSTER INFO` for "cluster-info") as a dict; {} if down."""
@@ -134,13 +94,6 @@ class ClusterNode:
                 return dict(client.info(section))
         except redis.RedisError:
             return {}
-
-    def log_tail(self, lines: int = 20) -> str:
-        try:
-            text = (self.dir / "redis.log").read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
 
 
 class RedisCluster:
@@ -154,7 +107,7 @@ class RedisCluster:
         self.root = Path(tempfile.mkdtemp(prefix="frontdesk-cluster-"))
         count = masters * (1 + replicas)
         ports = _free_ports(2 * count)
-        self.nodes = [ClusterNode(binary, ports[i], ports[count + i], self.root / str(i))
+        self.nodes = [ClusterNode(ports[i], ports[count + i], self.root / str(i))
                       for i in range(count)]
         for node in self.nodes:
             node.dir.mkdir()

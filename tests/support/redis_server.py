@@ -50,14 +50,15 @@ def answers_ping(port: int, timeout: float = 0.5) -> bool:
 class RedisServer:
     """One redis-server process; `with RedisServer() as server:` starts and stops it."""
 
-    def __init__(self, *, port: int | None = None, appendonly: bool = False) -> None:
+    def __init__(self, *, port: int | None = None, appendonly: bool = False,
+                 dir: Path | None = None) -> None:
         binary = find_redis_server()
         if binary is None:
             raise RedisServerMissing("redis-server is not installed (apt-get install redis-server)")
         self.binary = binary
         self.port = port or free_port()
         self.appendonly = appendonly
-        self.dir = Path(tempfile.mkdtemp(prefix="frontdesk-redis-"))
+        self.dir = dir or Path(tempfile.mkdtemp(prefix="frontdesk-redis-"))
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -68,23 +69,25 @@ class RedisServer:
     def is_running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def options(self) -> list[str]:
+        """The command line after the binary (a cluster node adds its own)."""
+        return ["--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", str(self.dir), "--save", "", "--daemonize", "no",
+                "--appendonly", "yes" if self.appendonly else "no",
+                "--logfile", str(self.dir / "redis.log")]
+
     def start(self) -> None:
         """Start on self.port and wait until it answers PING."""
         if self.is_running:
             return
-        command = [
-            self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-            "--dir", str(self.dir), "--save", "", "--daemonize", "no",
-            "--appendonly", "yes" if self.appendonly else "no",
-            "--logfile", str(self.dir / "redis.log"),
-        ]
+        command = [self.binary, *self.options()]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self.process.returncode}: "
-                                   f"{self.log_tail()}")
+                raise RuntimeError(f"redis-server on port {self.port} exited with "
+                                   f"{self.process.returncode}: {self.log_tail()}")
             if answers_ping(self.port):
                 return
             time.sleep(0.02)

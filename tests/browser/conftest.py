@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,9 +123,13 @@ def frontdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontdesk]:
 
 @contextlib.contextmanager
 def running_frontdesk(tmp_path_factory: pytest.TempPathFactory,
-                      extra_env: dict[str, str] | None = None) -> Iterator[Frontdesk]:
-    """The demo server with `extra_env` added to its environment (e.g. private webhooks)."""
+                      extra_env: dict[str, str] | None = None,
+                      argv: Callable[[int], list[str]] | None = None) -> Iterator[Frontdesk]:
+    """The demo server with `extra_env` added to its environment (e.g. private webhooks);
+    `argv(port)`: another Python command line to run instead (e.g. a server with history)."""
     port = free_port()
+    args = argv(port) if argv is not None else [
+        "-m", "frontdesk", "serve", "--host", "127.0.0.1", "--port", str(port), "--demo"]
     log = tmp_path_factory.mktemp("frontdesk") / "server.log"
     env = {
         **os.environ,
@@ -140,7 +144,7 @@ def running_frontdesk(tmp_path_factory: pytest.TempPathFactory,
     env.pop("REDIS_URL", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "frontdesk", "serve", "--host", "127.0.0.1", "--port", str(port), "--demo"],
+            [sys.executable, *args],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     server = Frontdesk(port=port, process=process, log=log)

@@ -6,45 +6,22 @@ it from the report routes. Screenshots: tests/browser/screenshots/coverage-*.png
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser.conftest import API_KEY, ROOT, SECRET, Frontdesk, _wait_healthy, free_port
+from tests.browser.conftest import API_KEY, ROOT, Frontdesk, running_frontdesk
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontdesk]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("coverage") / "server.log"
-    env = {**os.environ, "FRONTDESK_SECRET": SECRET, "FRONTDESK_API_KEY": API_KEY,
-           "FRONTDESK_HEARTBEAT": "1", "FRONTDESK_PRESENCE_TTL": "3",
-           "FRONTDESK_CLOSE_GRACE": "0.5", "PYTHONUNBUFFERED": "1",
-           "PYTHONPATH": str(ROOT)}
-    env.pop("REDIS_URL", None)
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("coverage_server.py")), str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Frontdesk(port=port, process=process, log=log)
-    try:
-        _wait_healthy(server)
+    script = str(Path(__file__).with_name("coverage_server.py"))
+    with running_frontdesk(tmp_path_factory, {"PYTHONPATH": str(ROOT)},
+                           argv=lambda port: [script, str(port)]) as server:
         yield server
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def test_settings_page_shows_the_last_seven_days(week: Frontdesk, new_page: Any,

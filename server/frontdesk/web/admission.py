@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 from frontdesk.core.errors import StoreUnavailable
 
@@ -54,20 +53,14 @@ class Admission:
             lane.release()
 
 
-def admission_of(app: Any) -> Admission:
-    """The app's one Admission (made by web/app.py), shared by all its sockets."""
-    admission: Admission = app.state.admission
-    return admission
-
-
 @contextlib.asynccontextmanager
-async def store_step(app: Any, seconds: float, *, agent: bool | None = None,
+async def store_step(admission: Admission, seconds: float, *, agent: bool | None = None,
                      ) -> AsyncIterator[None]:
     """A step of a hello that needs the store: admitted to its line (`agent`; None: no line)
     and within `seconds`, else StoreUnavailable (Refused when not admitted)."""
     async with contextlib.AsyncExitStack() as stack:
         if agent is not None:
-            await stack.enter_async_context(admission_of(app).admit(agent=agent))
+            await stack.enter_async_context(admission.admit(agent=agent))
         try:
             async with asyncio.timeout(seconds):
                 yield

@@ -54,6 +54,9 @@ class RequestDeadline:
     cycle: Any
     loop: Any
     server_state: Any
+    scope: Any
+    headers: Any
+    parser: Any
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
@@ -83,7 +86,19 @@ class RequestDeadline:
 
     def handle_websocket_upgrade(self, *args: Any) -> None:
         self._leave()  # from here on the WebSocket protocol has its own deadlines
-        super().handle_websocket_upgrade(*args)  # type: ignore[misc]
+        ws_class = self.config.ws_protocol_class
+        url = getattr(self, "url", None)
+        if args or url is None or not hasattr(ws_class, "upgrade"):  # h11: uvicorn's way
+            super().handle_websocket_upgrade(*args)  # type: ignore[misc]
+            return
+        # httptools parsed the request: hand it over as parsed, not as bytes to parse again
+        self.server_state.connections.discard(self)
+        protocol = ws_class(config=self.config, server_state=self.server_state,
+                            app_state=None)
+        protocol.connection_made(self.transport)
+        self.transport.set_protocol(protocol)
+        protocol.upgrade(self.scope["method"], url, self.headers)
+        self.parser = None  # the parser refers back to us: let this object go at once
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._leave()

@@ -1,4 +1,9 @@
-"""uvicorn's sans-I/O WebSocket protocol, with the two things a fan-out server needs.
+"""Frontdesk's WebSocket protocol: a minimal, strict RFC 6455 server on an asyncio transport.
+
+uvicorn's HTTP protocol hands each upgrade request to this class (runner.py passes it as
+uvicorn's `ws` protocol class; web/http_protocol.py hands over the parsed request, or the
+raw bytes). There is no ASGI on this path: the handshake is checked here, the app routes the
+socket (`FrontdeskApp.open_socket`) to its session, and frames are parsed from one buffer.
 
 1. `push(frame_bytes)`: write an already-framed server message straight to the transport,
    without a task, an await or a per-socket encode. While the kernel buffer is full (the
@@ -7,38 +12,34 @@
    behind what the kernel already holds (the transport keeps at most the unsent tail of one
    frame), and the connection is dropped if the client has not answered the close within
    5 s (contract: close codes).
-2. Shutdown sends 1001 instead of uvicorn's 1012 (contract: clients reconnect on 1001).
-3. A text frame that is not UTF-8 closes the socket with 1007 (as uvicorn does), logged at
-   INFO at most once per BAD_INPUT_LOG_EVERY seconds, without a traceback: anyone can send
-   such frames, and they must not be able to flood the log.
+2. Shutdown sends 1001 (contract: clients reconnect on 1001).
+3. A text frame that is not UTF-8 closes the socket with 1007, logged at INFO at most once
+   per BAD_INPUT_LOG_EVERY seconds, without a traceback: anyone can send such frames, and
+   they must not be able to flood the log. An unmasked frame, an RSV bit, an unknown opcode
+   or a broken fragmentation: 1002. A frame or message over FRONTDESK_MAX_FRAME: 1009.
 4. Each upgraded socket's kernel send buffer is capped (SO_SNDBUF): Linux would otherwise
    grow it to 4 MiB for a client that never reads, before any of the bounds above applies,
    and the close frame would wait behind all of it.
-
-The session finds this object in the ASGI scope under `extensions["frontdesk.socket"]`.
 """
 
 from __future__ import annotations
 
-import array
 import asyncio
-import fcntl
 import logging
 import socket
-import termios
 from collections import deque
+from collections.abc import Coroutine
 from typing import Any
-
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.protocol import Protocol
 
 from frontdesk.codec import Encoding
 from frontdesk.core.errors import CloseCode
+from frontdesk.web import wire
+from frontdesk.web.sockets import BAD_INPUT_LOG_EVERY, Inbox, SocketServer, server_of, unread_bytes
 
 log = logging.getLogger("frontdesk.ws")
 
-SCOPE_KEY = "frontdesk.socket"
-BAD_INPUT_LOG_EVERY = 10.0
+__all__ = ["BAD_INPUT_LOG_EVERY", "FrontdeskWebSocketProtocol"]
+
 # The transport pauses us as soon as the kernel refuses a byte: frames then wait, whole, in
 # our queue (which a 4002 drops) instead of in the transport (which nothing can drop).
 WRITE_BUFFER_HIGH = 0
@@ -47,207 +48,303 @@ CLOSE_WAIT = 5.0
 # most 64 KiB there. Presence frames are small: that is plenty even on a slow link.
 SEND_BUFFER = 32 * 1024
 
-
-class Inbox:
-    """uvicorn's receive queue without asyncio.Queue's three deques (about 2.3 KiB).
-
-    Most sockets hold nothing most of the time; one consumer (the session) reads it.
-    """
-
-    __slots__ = ("_items", "_waiter")
-
-    def __init__(self) -> None:
-        self._items: list[Any] = []
-        self._waiter: asyncio.Future[None] | None = None
-
-    def put_nowait(self, item: Any) -> None:
-        self._items.append(item)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def empty(self) -> bool:
-        return not self._items
-
-    async def get(self) -> Any:
-        while not self._items:
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        return self._items.pop(0)
+# States of a socket.
+REQUEST, ROUTED, OPEN, CLOSING, CLOSED = range(5)
+SERVER_ERROR = 500
 
 
-class Gate:
-    """uvicorn's `writable` Event, without a deque per socket; only accept and close use it."""
+class FrontdeskWebSocketProtocol(asyncio.Protocol):
+    __slots__ = ("server", "transport", "state", "buf", "frag", "frag_text", "key", "inbox",
+                 "read_paused", "encoding", "encoding_undecided", "server_close_code",
+                 "writing", "paused", "pending", "pending_bytes", "last_frame_at",
+                 "close_timer")
 
-    __slots__ = ("_open", "_waiters")
-
-    def __init__(self) -> None:
-        self._open = True
-        self._waiters: list[asyncio.Future[None]] | None = None
-
-    def is_set(self) -> bool:
-        return self._open
-
-    def set(self) -> None:
-        self._open = True
-        waiters, self._waiters = self._waiters, None
-        for waiter in waiters or ():
-            if not waiter.done():
-                waiter.set_result(None)
-
-    def clear(self) -> None:
-        self._open = False
-
-    async def wait(self) -> None:
-        if self._open:
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        if self._waiters is None:
-            self._waiters = []
-        self._waiters.append(waiter)
-        await waiter
-
-
-DEFAULT_MAX_PENDING_BYTES = 256 * 1024
-
-
-class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
-    @property
-    def max_pending_bytes(self) -> int:
-        """The server's bound (runner.FrontdeskConfig carries Settings.max_pending_bytes): no
-        class or module state, so servers with different settings can share a process."""
-        return int(getattr(self.config, "max_pending_bytes", DEFAULT_MAX_PENDING_BYTES))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.queue = Inbox()  # type: ignore[assignment]
-        self.writable = Gate()  # type: ignore[assignment]
+    def __init__(self, config: Any, server_state: Any, app_state: Any = None,
+                 _loop: Any = None) -> None:
+        self.server: SocketServer = server_of(config, server_state)
+        self.transport: Any = None
+        self.state = REQUEST
+        self.buf: bytearray | None = None  # bytes received and not parsed yet
+        self.frag: list[bytes] | None = None  # a fragmented message's frames so far
+        self.frag_text = False
+        self.key: bytes | None = None  # Sec-WebSocket-Key, until the handshake is answered
+        self.inbox: Inbox | None = None
+        self.read_paused = False
         self.encoding: Encoding = Encoding.JSON
         self.encoding_undecided = False  # no subprotocol of ours offered: the hello decides
         self.server_close_code: int | None = None  # set when we, not the client, close
-        self._paused = False
-        self._pending: deque[bytes] | None = None
-        self._pending_bytes = 0
+        self.writing = False  # open and the kernel takes bytes: push writes at once
+        self.paused = False
+        self.pending: deque[bytes] | None = None
+        self.pending_bytes = 0
         # When the last data frame came off the wire (not when the session got to it): after
         # a stall (a frozen process), frames waiting in the kernel prove the client alive.
         self.last_frame_at = 0.0
+        self.close_timer: asyncio.TimerHandle | None = None
 
+    # --- the connection ----------------------------------------------------------------------
     def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
+        self.server.connections.add(self)
+        self.transport = transport
         transport.set_write_buffer_limits(high=WRITE_BUFFER_HIGH)
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
 
-    def handle_connect(self, event: Any) -> None:
-        super().handle_connect(event)
-        scope = getattr(self, "scope", None)
-        if scope is not None:  # the handshake went on to the app
-            scope["extensions"][SCOPE_KEY] = self
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.server.connections.discard(self)
+        self.state = CLOSED
+        self.writing = False
+        self.pending, self.pending_bytes, self.buf, self.frag = None, 0, None, None
+        if self.close_timer is not None:
+            self.close_timer.cancel()
+            self.close_timer = None
+        self._end()
+        if exc is None:
+            self.transport.close()
 
-    async def send(self, message: Any) -> None:
-        await super().send(message)
-        if message["type"] == "websocket.accept":
-            # The handshake is answered: an idle socket need not carry it (about 4 KiB).
-            self.request = self.response = None  # type: ignore[assignment]
-            conn = self.conn
-            if not conn.reader.buffer:
-                # websockets' handshake parser keeps the request in its generator's frame
-                # for the connection's life; with no byte after the handshake yet (a client
-                # waits for the 101), a fresh frame parser is the same parser without it.
-                conn.parser = Protocol.parse(conn)
-                next(conn.parser)
+    def eof_received(self) -> None:
+        pass
+
+    # --- the opening handshake -----------------------------------------------------------------
+    def upgrade(self, method: str, target: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+        """The request as uvicorn's HTTP protocol parsed it (web/http_protocol.py)."""
+        self._route(wire.upgrade_of(method, target, headers))
+
+    def _read_request(self, data: bytes) -> None:
+        """The request as raw bytes (uvicorn's own handover, e.g. from h11)."""
+        buf = self.buf = (self.buf or bytearray()) + data
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            if len(buf) > wire.MAX_REQUEST:
+                self.refuse(400, "request too large")
+            return
+        self.buf = None  # what follows the request: a client waits for our answer first
+        upgrade = wire.parse_request(bytes(buf[:end]))
+        if upgrade is None:
+            self.refuse(400, "invalid HTTP request")
+        else:
+            self._route(upgrade)
+
+    def _route(self, upgrade: wire.Upgrade) -> None:
+        problem = upgrade.problem()
+        if problem is not None:
+            self.refuse(*problem)
+            return
+        self.key = upgrade.key
+        self.state = ROUTED
+        if not self.server.open_socket(self, upgrade.path, upgrade.subprotocols, upgrade.origin):
+            self.refuse(403)  # no socket endpoint at this path
+
+    def run(self, session: Coroutine[Any, Any, None]) -> None:
+        """Run a session's coroutine; the server waits for it at shutdown."""
+        task = self.server.loop.create_task(session)
+        self.server.tasks.add(task)
+        task.add_done_callback(self._session_done)
+
+    def _session_done(self, task: asyncio.Task[None]) -> None:
+        self.server.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a socket's session failed", exc_info=task.exception())
+        if self.state == ROUTED:
+            self.refuse(SERVER_ERROR)
+        elif self.close_timer is None and self.transport is not None:
+            self.transport.close()
+
+    def accept(self, subprotocol: str | None) -> None:
+        """Answer 101: from here on the socket is open."""
+        key, self.key = self.key, None
+        self.inbox = Inbox()
+        if self.state != ROUTED or key is None or self.transport.is_closing():
+            if self.state == ROUTED:  # the client left while the session got ready
+                self.state = CLOSED
+            self.inbox.end()
+            return
+        self.transport.write(wire.accept_response(key, subprotocol))
+        self.state = OPEN
+        self.writing = not self.paused
+        if self.buf:  # frames sent without waiting for our answer
+            self.data_received(b"")
+
+    def refuse(self, status: int, message: str = "") -> None:
+        """Answer the handshake with an HTTP error (403: a refused Origin) and end."""
+        self.key = None
+        if self.state in (REQUEST, ROUTED):
+            self.state = CLOSED
+            self.transport.write(wire.http_error(status, message))
+            self.transport.close()
 
     # --- reading -------------------------------------------------------------------------------
-    def send_receive_event_to_app(self) -> None:
-        """uvicorn's, except that a text frame that is not UTF-8 is not logged with a
-        traceback at ERROR each time (RFC 6455: close with 1007)."""
-        data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
-        self.frames = []
-        self.last_frame_at = self.loop.time()
-        if self.close_sent:  # past our close: discard, keep reading for the client's reply
+    def data_received(self, data: bytes) -> None:
+        state = self.state
+        if state != OPEN and state != CLOSING:
+            if state == REQUEST:
+                self._read_request(data)
+            elif state == ROUTED:
+                self.buf = (self.buf or bytearray()) + data
             return
-        if self.curr_msg_data_type == "text":
+        buf = self.buf
+        if buf is not None:
+            buf += data
+            data = buf  # type: ignore[assignment]
+        end = len(data)
+        pos = 0
+        max_frame = self.server.max_frame
+        while end - pos >= 2:
+            first, second = data[pos], data[pos + 1]
+            if not second & 0x80:
+                self.fail(1002, "frame not masked")
+                return
+            if first & 0x70:
+                self.fail(1002, "reserved bits set")
+                return
+            opcode = first & 0x0F
+            length = second & 0x7F
+            head = pos + 6
+            if length == 126:
+                head = pos + 8
+                if end < head:
+                    break
+                length = int.from_bytes(data[pos + 2:pos + 4], "big")
+            elif length == 127:
+                head = pos + 14
+                if end < head:
+                    break
+                length = int.from_bytes(data[pos + 2:pos + 10], "big")
+            if opcode & 0x08:
+                if length > 125 or not first & 0x80:
+                    self.fail(1002, "bad control frame")
+                    return
+            elif length > max_frame or (
+                    self.frag is not None and length + sum(map(len, self.frag)) > max_frame):
+                self.fail(int(CloseCode.TOO_BIG), "frame too large")
+                return
+            if end < head + length:
+                break
+            payload = wire.apply_mask(data[head:head + length], data[head - 4:head])
+            pos = head + length
+            self._frame(opcode, first & 0x80, payload)
+            if self.state != OPEN and self.state != CLOSING:
+                return
+        if pos == end:
+            self.buf = None
+        elif buf is None:
+            self.buf = bytearray(data[pos:])
+        else:
+            del buf[:pos]
+
+    def _frame(self, opcode: int, fin: int, payload: bytes) -> None:
+        if opcode == wire.TEXT or opcode == wire.BINARY:
+            if self.frag is not None:
+                self.fail(1002, "expected a continuation frame")
+                return
+            if fin:
+                self._message(payload, opcode == wire.TEXT)
+                return
+            self.frag, self.frag_text = [payload], opcode == wire.TEXT
+        elif opcode == wire.CONT:
+            if self.frag is None:
+                self.fail(1002, "unexpected continuation frame")
+                return
+            self.frag.append(payload)
+            if fin:
+                data, self.frag = b"".join(self.frag), None
+                self._message(data, self.frag_text)
+                return
+        elif opcode == wire.PING:
+            if self.state == OPEN:
+                self.transport.write(wire.control_frame(wire.PONG, payload))
+        elif opcode == wire.CLOSE:
+            self._close_received(payload)
+        elif opcode != wire.PONG:
+            self.fail(1002, "unknown opcode")
+
+    def _message(self, data: bytes, text: bool) -> None:
+        self.last_frame_at = self.server.loop.time()
+        if self.state != OPEN:  # past our close: discard, keep reading for the client's reply
+            return
+        message: str | bytes = data
+        if text:
             try:
-                message: Any = {"type": "websocket.receive", "text": data.decode()}
+                message = data.decode()
             except UnicodeDecodeError:
-                throttle = getattr(self.config, "bad_utf8_log", None)  # runner.FrontdeskConfig
-                held = 0 if throttle is None else throttle.allow(self.loop.time())
+                held = self.server.bad_utf8_log.allow(self.server.loop.time())
                 if held is not None:
                     log.info("closed a socket (1007) for a text frame that is not UTF-8"
                              " (%d more since the last such line)", held)
-                self.conn.send_close(int(CloseCode.INVALID_DATA), "text frame is not UTF-8")
-                self.handle_parser_exception()
+                self.fail(int(CloseCode.INVALID_DATA), "text frame is not UTF-8")
                 return
-        else:
-            message = {"type": "websocket.receive", "bytes": data}
-        self.queue.put_nowait(message)
-        if not self.read_paused:
+        inbox = self.inbox
+        assert inbox is not None
+        inbox.put(message)
+        if not self.read_paused:  # the session reads at its pace: the kernel holds the rest
             self.read_paused = True
             self.transport.pause_reading()
+
+    async def receive(self) -> str | bytes | None:
+        """The next data frame, or None once the socket has ended."""
+        inbox = self.inbox
+        assert inbox is not None
+        message = await inbox.get()
+        if self.read_paused and not inbox:
+            self.read_paused = False
+            if not self.transport.is_closing():
+                self.transport.resume_reading()
+        return message
 
     def has_unread_input(self) -> bool:
         """Whether the client sent something we have not read yet: a frame waiting for the
         session, or bytes in the kernel (after this process was stalled, its first timers
         can run before its first read)."""
-        if not self.queue.empty():
-            return True
-        sock = self.transport.get_extra_info("socket") if self.transport else None
-        if sock is None:
-            return False
-        waiting = array.array("i", [0])
-        try:
-            fcntl.ioctl(sock.fileno(), termios.FIONREAD, waiting)
-        except OSError:
-            return False
-        return waiting[0] > 0
+        return bool(self.inbox) or unread_bytes(self.transport) > 0
+
+    def _end(self) -> None:
+        if self.inbox is not None and not self.inbox.ended:
+            self.inbox.end()
 
     # --- writing -----------------------------------------------------------------------------
     def pause_writing(self) -> None:
-        super().pause_writing()
-        self._paused = True
+        self.paused = True
+        self.writing = False
 
     def resume_writing(self) -> None:
-        super().resume_writing()
-        self._paused = False
-        pending = self._pending
-        while pending and not self._paused:
+        self.paused = False
+        pending = self.pending
+        while pending and not self.paused:
             data = pending.popleft()
-            self._pending_bytes -= len(data)
+            self.pending_bytes -= len(data)
             self.transport.write(data)
         if not pending:
-            self._pending = None
+            self.pending = None
+        self.writing = self.state == OPEN and not self.paused
 
     def push(self, data: bytes) -> None:
-        if self.close_sent or self.disconnected:
-            return
-        if not self._paused:
+        if self.writing:
             self.transport.write(data)
             return
-        if self._pending is None:
-            self._pending = deque()
-        self._pending.append(data)
-        self._pending_bytes += len(data)
-        if self._pending_bytes > self.max_pending_bytes:
+        if self.state != OPEN:
+            return
+        if self.pending is None:
+            self.pending = deque()
+        self.pending.append(data)
+        self.pending_bytes += len(data)
+        if self.pending_bytes > self.server.max_pending_bytes:
             self.close_now(CloseCode.SLOW_READER, "reader too slow")
 
     # --- closing -------------------------------------------------------------------------------
     def close_now(self, code: int, reason: str = "") -> None:
-        if self.close_sent or self.disconnected or not self.handshake_complete:
+        if self.state != OPEN:
             return
         self.server_close_code = int(code)
-        self._pending, self._pending_bytes = None, 0
-        self.queue.put_nowait({"type": "websocket.disconnect", "code": int(code), "reason": reason})
-        self.conn.send_close(int(code), reason)
-        self.transport.write(b"".join(self.conn.data_to_send()))
-        self.close_sent = True
+        self.state = CLOSING
+        self.writing = False
+        self.pending, self.pending_bytes = None, 0
+        self._end()
+        self.transport.write(wire.close_frame(int(code), reason))
         if self.read_paused:  # keep reading so the client's close reply is seen
             self.read_paused = False
             self.transport.resume_reading()
-        self.close_timer = self.loop.call_later(CLOSE_WAIT, self._close_unanswered)
+        self.close_timer = self.server.loop.call_later(CLOSE_WAIT, self._close_unanswered)
 
     def _close_unanswered(self) -> None:
         """No close reply within CLOSE_WAIT: drop the connection. When our close frame has
@@ -259,22 +356,44 @@ class FrontdeskWebSocketProtocol(WebSocketsSansIOProtocol):
         else:
             self.transport.abort()
 
-    def handle_parser_exception(self) -> None:
-        """A frame over FRONTDESK_MAX_FRAME (1009) or a protocol error: the server closes."""
-        if self.conn.close_sent is not None:
-            self.server_close_code = self.conn.close_sent.code
-        super().handle_parser_exception()
+    def _close_received(self, payload: bytes) -> None:
+        problem = wire.close_payload_error(payload)
+        if problem is not None:
+            self.fail(problem, "bad close frame")
+            return
+        if self.state == CLOSING:  # the reply to ours: the closing handshake is complete
+            if self.close_timer is not None:
+                self.close_timer.cancel()
+                self.close_timer = None
+        else:  # the client closes: echo its close (RFC 6455 5.5.1)
+            self.transport.write(wire.control_frame(wire.CLOSE, payload))
+        self._closed()
+
+    def fail(self, code: int, reason: str) -> None:
+        """A protocol error (1002), a frame too large (1009), text not UTF-8 (1007)."""
+        if self.state == OPEN:
+            self.server_close_code = code
+            self.transport.write(wire.close_frame(code, reason))
+        self._closed()
+
+    def _closed(self) -> None:
+        self.state = CLOSED
+        self.writing = False
+        self.pending, self.buf, self.frag = None, None, None
+        self._end()
+        self.transport.close()
 
     def shutdown(self) -> None:
-        if (self.handshake_complete and not self.close_sent and not self.disconnected
-                and self.initial_response is None):
-            self.stop_keepalive()
+        """uvicorn stops: open sockets hear 1001 (clients reconnect)."""
+        if self.state == OPEN:
             self.server_close_code = int(CloseCode.GOING_AWAY)
-            self._pending, self._pending_bytes = None, 0
-            self.queue.put_nowait({"type": "websocket.disconnect", "code": 1001})
-            self.conn.send_close(int(CloseCode.GOING_AWAY), "server shutting down")
-            self.transport.write(b"".join(self.conn.data_to_send()))
-            self.close_sent = True
-            self.transport.close()
-            return
-        super().shutdown()
+            self.transport.write(wire.close_frame(int(CloseCode.GOING_AWAY),
+                                                  "server shutting down"))
+            self._closed()
+        elif self.state == ROUTED:
+            self.refuse(SERVER_ERROR)
+        else:
+            if self.close_timer is not None:
+                self.close_timer.cancel()
+                self.close_timer = None
+            self._closed()

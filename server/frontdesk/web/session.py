@@ -1,7 +1,8 @@
 """One WebSocket session: handshake, hello, the frame loop, and what its end means.
 
-The socket object is uvicorn's protocol (web/protocol.py), which writes frames without
-waiting; this module never awaits a socket except to read from it.
+The socket object is our protocol (web/protocol.py), which writes frames without waiting;
+this module never awaits a socket except to read from it. The app routes each checked
+upgrade request here (web/app.py `FrontdeskApp.open_socket`).
 
 Nothing here waits for the store longer than `store_deadline` (2 s): a hello that cannot be
 answered by then is closed with 1013, and a frame that needs the store gets `unavailable`
@@ -15,8 +16,6 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
-
-from starlette.websockets import WebSocket
 
 from frontdesk.codec import Encoding, choose_encoding, decode_frame, encoding_of, frame_bytes
 from frontdesk.core import frames
@@ -40,9 +39,8 @@ from frontdesk.core.settings import WidgetSettings, origin_allowed
 from frontdesk.core.tokens import AgentClaims, BadToken, verify_token
 from frontdesk.inbox import UnknownMessage
 from frontdesk.node import Node
-from frontdesk.web.admission import Refused, store_step
-from frontdesk.web.origin import origin_of
-from frontdesk.web.protocol import SCOPE_KEY, FrontdeskWebSocketProtocol
+from frontdesk.web.admission import Admission, Refused, store_step
+from frontdesk.web.protocol import FrontdeskWebSocketProtocol
 from frontdesk.web.worker import Worker
 from frontdesk.welcome import AgentGreeting, VisitorGreeting
 
@@ -59,13 +57,13 @@ class Closed(Exception):
 class Session:
     """State of one socket: small on purpose (a few slots), since there are many of them."""
 
-    __slots__ = ("node", "ws", "sock", "kind", "rate", "last_seen", "silence_timer", "id",
+    __slots__ = ("node", "admission", "sock", "kind", "rate", "last_seen", "silence_timer", "id",
                  "worker")
 
-    def __init__(self, node: Node, websocket: WebSocket, sock: FrontdeskWebSocketProtocol,
+    def __init__(self, node: Node, admission: Admission, sock: FrontdeskWebSocketProtocol,
                  kind: ClientKind) -> None:
         self.node = node
-        self.ws = websocket
+        self.admission = admission
         self.sock = sock
         self.kind = kind
         self.rate = FrameRate(node.settings.max_frames_per_window)
@@ -90,15 +88,12 @@ class Session:
     async def receive(self, timeout: float | None = None) -> str | bytes:
         """The next data frame; raises Closed when the socket ends, TimeoutError on timeout."""
         if timeout is None:
-            message = await self.ws.receive()
+            data = await self.sock.receive()
         else:
             async with asyncio.timeout(timeout):
-                message = await self.ws.receive()
-        if message["type"] == "websocket.disconnect":
-            raise Closed()
-        data = message.get("text")
+                data = await self.sock.receive()
         if data is None:
-            data = message.get("bytes") or b""
+            raise Closed()
         now = asyncio.get_running_loop().time()
         self.last_seen = now
         self.node.metrics.frames_in.labels(self.kind.value).inc()
@@ -191,35 +186,27 @@ class Session:
             self.silence_timer = None
 
 
-async def _open(websocket: WebSocket) -> tuple[Node, FrontdeskWebSocketProtocol, float] | None:
-    """The node, our socket, and the hello deadline (10 s from the handshake, never reset)."""
-    node: Node = websocket.app.state.node
-    sock = websocket.scope.get("extensions", {}).get(SCOPE_KEY)
-    if not isinstance(sock, FrontdeskWebSocketProtocol):
-        await websocket.close(int(CloseCode.INTERNAL_ERROR), "run Frontdesk with `frontdesk serve`")
-        return None
-    return node, sock, asyncio.get_running_loop().time() + node.settings.hello_timeout
+def _deadline(node: Node) -> float:
+    """The hello deadline: 10 s from the handshake, never reset."""
+    return asyncio.get_running_loop().time() + node.settings.hello_timeout
 
 
-async def _accept(websocket: WebSocket, sock: FrontdeskWebSocketProtocol) -> None:
-    encoding = choose_encoding(websocket.scope.get("subprotocols") or ())
+def _accept(sock: FrontdeskWebSocketProtocol, subprotocols: list[str]) -> None:
+    encoding = choose_encoding(subprotocols)
     sock.encoding = encoding or Encoding.JSON
     sock.encoding_undecided = encoding is None
-    await websocket.accept(subprotocol=encoding.value if encoding else None)
-    websocket.scope["headers"] = []  # read before the accept; an idle socket need not keep them
+    sock.accept(encoding.value if encoding else None)
 
 
 AgentCommand = Ping | SetStatus | CloseConversation | MarkMessageRead | Activity
 
 
 # --- agents ----------------------------------------------------------------------------------------
-async def agent_endpoint(websocket: WebSocket) -> None:
-    opened = await _open(websocket)
-    if opened is None:
-        return
-    node, sock, deadline = opened
-    await _accept(websocket, sock)
-    session = Session(node, websocket, sock, ClientKind.AGENT)
+async def agent_endpoint(node: Node, admission: Admission, sock: FrontdeskWebSocketProtocol,
+                         subprotocols: list[str]) -> None:
+    deadline = _deadline(node)
+    _accept(sock, subprotocols)
+    session = Session(node, admission, sock, ClientKind.AGENT)
     try:
         hello = await session.receive_hello(deadline)
     except Closed:
@@ -232,7 +219,7 @@ async def agent_endpoint(websocket: WebSocket) -> None:
         return
     greeting: AgentGreeting | None
     try:
-        async with store_step(websocket.app, node.settings.store_deadline, agent=True):
+        async with store_step(admission, node.settings.store_deadline, agent=True):
             greeting = await node.welcome.agent(claims, session.id)
     except StoreUnavailable as exc:
         _note(node, exc)
@@ -246,7 +233,7 @@ async def agent_endpoint(websocket: WebSocket) -> None:
             session.send(payload)
         greeting = None  # an idle socket keeps no copy of what it was sent
         try:
-            async with store_step(websocket.app, node.settings.store_deadline):
+            async with store_step(admission, node.settings.store_deadline):
                 await node.welcome.agent_joined(claims.account)
         except StoreUnavailable as exc:
             node.note_store_down(exc)  # the queue moves on the next change instead
@@ -308,27 +295,24 @@ async def _agent_loop(session: Session, claims: AgentClaims) -> None:
 
 
 # --- widgets -----------------------------------------------------------------------------------------
-async def widget_endpoint(websocket: WebSocket) -> None:
-    opened = await _open(websocket)
-    if opened is None:
-        return
-    node, sock, deadline = opened
-    widget = websocket.path_params["widget"]
+async def widget_endpoint(node: Node, admission: Admission, sock: FrontdeskWebSocketProtocol,
+                          subprotocols: list[str], widget: str, origin: str | None) -> None:
+    deadline = _deadline(node)
     settings: WidgetSettings | None = None
     store_failed = False
     mark = node.welcome.mark()  # before the settings are read (Welcome.visitor_catch_up)
     if is_valid_id(widget):
         try:
-            async with store_step(websocket.app, node.settings.store_deadline, agent=False):
+            async with store_step(admission, node.settings.store_deadline, agent=False):
                 settings = await node.widgets.get(widget)
         except StoreUnavailable as exc:
             _note(node, exc)  # accepted now, closed with 1013 at hello
             store_failed = True  # and never welcomed: its origin could not be checked
-    if settings is not None and not origin_allowed(settings, origin_of(websocket)):
-        await websocket.close()  # before accept: uvicorn answers HTTP 403
+    if settings is not None and not origin_allowed(settings, origin):
+        sock.refuse(403)  # before the accept: HTTP 403
         return
-    await _accept(websocket, sock)
-    session = Session(node, websocket, sock, ClientKind.WIDGET)
+    _accept(sock, subprotocols)
+    session = Session(node, admission, sock, ClientKind.WIDGET)
     greeted = await _greet_visitor(session, widget, deadline, store_failed, settings, mark)
     if greeted is None:
         return
@@ -373,7 +357,7 @@ async def _greet_visitor(session: Session, widget: str, deadline: float, store_f
     try:
         if store_failed:
             raise Refused("the widget's settings could not be read at the handshake")
-        async with store_step(session.ws.app, node.settings.store_deadline, agent=False):
+        async with store_step(session.admission, node.settings.store_deadline, agent=False):
             greeting = await node.welcome.visitor(widget, visitor, session.id, settings, mark)
     except StoreUnavailable as exc:
         _note(node, exc)

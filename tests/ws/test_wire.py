@@ -213,3 +213,28 @@ async def test_shutdown_closes_open_sockets_1001():
         await raw.hello()
     assert await raw.close_code() == 1001
     raw.close()
+
+
+async def test_idle_sockets_have_no_task_and_still_answer(server, site):
+    """After the welcome a socket lives on its protocol's callbacks: no task waits for it."""
+    def session_tasks() -> list[asyncio.Task]:
+        return [task for task in asyncio.all_tasks()
+                if "frontdesk/web/" in getattr(getattr(task.get_coro(), "cr_code", None),
+                                               "co_filename", "")]
+
+    raws = []
+    for _ in range(20):
+        raw, _ = await Raw.connect(server.port)
+        assert (await raw.hello())["type"] == "welcome"
+        raws.append(raw)
+    await asyncio.sleep(0.05)
+    assert session_tasks() == []
+    for raw in raws:  # answered from the callback
+        raw.send(masked(1, b'{"type":"ping"}'))
+        assert await raw.data() == {"type": "pong"}
+    raws[0].send(masked(1, b'{"type":"conversation.start"}'))  # needs the store: a worker
+    frame = await raws[0].data()
+    assert frame["type"] in ("conversation.queued", "conversation.joined", "conversation.closed",
+                             "conversation.rejected", "error"), frame
+    for raw in raws:
+        raw.close()

@@ -8,13 +8,18 @@ for at most `ADMISSION_WAIT`, not counted against the store's deadline. Agents h
 line: an agent must be counted again within the close grace or it looks gone.
 
 While the store is known to be down (StoreHealth), nobody waits: the hello gets 1013 at once.
+
+A hello's store step is the most common thing a connection does: a free lane is taken
+without waiting (no future, no task switch), and the step has one deadline (one
+`asyncio.Timeout`), with no context-manager stack around it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections import deque
+from collections.abc import Callable
+from types import TracebackType
 
 from frontdesk.core.errors import StoreUnavailable
 
@@ -28,41 +33,94 @@ class Refused(StoreUnavailable):
     itself a sign of an outage: no need to note it)."""
 
 
+class Lane:
+    """A counting semaphore whose free case costs one comparison."""
+
+    __slots__ = ("free", "waiters")
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, wait: float) -> None:
+        if self.free > 0 and not self.waiters:
+            self.free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        try:
+            async with asyncio.timeout(wait):
+                await waiter  # release() handed its place to us
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed over just as we gave up: pass it on
+            elif waiter in self.waiters:
+                self.waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.free += 1
+
+
 class Admission:
     def __init__(self, store_ok: Callable[[], bool], *, widgets: int = WIDGET_LANE,
                  agents: int = AGENT_LANE, wait: float = ADMISSION_WAIT) -> None:
         self._store_ok = store_ok
-        self._lanes = {False: asyncio.Semaphore(widgets), True: asyncio.Semaphore(agents)}
+        self._lanes = {False: Lane(widgets), True: Lane(agents)}
         self._wait = wait
 
-    @contextlib.asynccontextmanager
-    async def admit(self, *, agent: bool) -> AsyncIterator[None]:
+    async def enter(self, agent: bool) -> None:
+        """Take a place in the line (`agent`'s), or raise Refused."""
         if not self._store_ok():
             raise Refused("the store is unreachable")
         lane = self._lanes[agent]
         try:
-            async with asyncio.timeout(self._wait):
-                await lane.acquire()
+            await lane.acquire(self._wait)
         except TimeoutError:
             raise Refused("too many hellos waiting") from None
-        try:
-            if not self._store_ok():  # it went down while we waited
-                raise Refused("the store is unreachable")
-            yield
-        finally:
+        if not self._store_ok():  # it went down while we waited
             lane.release()
+            raise Refused("the store is unreachable")
+
+    def leave(self, agent: bool) -> None:
+        self._lanes[agent].release()
 
 
-@contextlib.asynccontextmanager
-async def store_step(admission: Admission, seconds: float, *, agent: bool | None = None,
-                     ) -> AsyncIterator[None]:
+class store_step:  # noqa: N801 - used as `async with store_step(...)`, like a function
     """A step of a hello that needs the store: admitted to its line (`agent`; None: no line)
     and within `seconds`, else StoreUnavailable (Refused when not admitted)."""
-    async with contextlib.AsyncExitStack() as stack:
-        if agent is not None:
-            await stack.enter_async_context(admission.admit(agent=agent))
+
+    __slots__ = ("admission", "seconds", "agent", "timeout")
+
+    def __init__(self, admission: Admission, seconds: float, *, agent: bool | None = None,
+                 ) -> None:
+        self.admission = admission
+        self.seconds = seconds
+        self.agent = agent
+        self.timeout: asyncio.Timeout | None = None
+
+    async def __aenter__(self) -> None:
+        if self.agent is not None:
+            await self.admission.enter(self.agent)
+        self.timeout = asyncio.timeout(self.seconds)
+        await self.timeout.__aenter__()
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        assert self.timeout is not None
         try:
-            async with asyncio.timeout(seconds):
-                yield
+            await self.timeout.__aexit__(kind, exc, tb)
         except TimeoutError:
+            timed_out = True  # our deadline passed
+        else:
+            timed_out = kind is not None and issubclass(kind, TimeoutError)
+        finally:
+            if self.agent is not None:
+                self.admission.leave(self.agent)
+        if timed_out:
             raise StoreUnavailable("the store did not answer in time") from None

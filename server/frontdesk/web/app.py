@@ -20,6 +20,7 @@ from frontdesk.store.base import Store
 from frontdesk.web import accounts_api, reassign_api
 from frontdesk.web.admission import Admission
 from frontdesk.web.coverage_api import ROUTES as COVERAGE_ROUTES
+from frontdesk.web.endpoints import open_agent, open_widget
 from frontdesk.web.errors import EXCEPTION_HANDLERS
 from frontdesk.web.http_api import ROUTES
 from frontdesk.web.http_metrics import timed
@@ -27,7 +28,6 @@ from frontdesk.web.inbox_api import ROUTES as INBOX_ROUTES
 from frontdesk.web.lists_api import ROUTES as LIST_ROUTES
 from frontdesk.web.openapi import ROUTES as OPENAPI_ROUTES
 from frontdesk.web.protocol import FrontdeskWebSocketProtocol
-from frontdesk.web.session import agent_endpoint, widget_endpoint
 from frontdesk.web.webhooks_api import ROUTES as WEBHOOK_ROUTES
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
@@ -111,11 +111,11 @@ class FrontdeskApp:
         node: Node = self.state.node
         admission: Admission = self.state.admission
         if path == "/ws/agent":
-            sock.run(agent_endpoint(node, admission, sock, subprotocols))
+            open_agent(node, admission, sock, subprotocols)
             return True
         widget = path.removeprefix("/ws/widget/")
         if widget != path and widget and "/" not in widget:
-            sock.run(widget_endpoint(node, admission, sock, subprotocols, widget, origin))
+            open_widget(node, admission, sock, subprotocols, widget, origin)
             return True
         return False
 

@@ -1,9 +1,10 @@
 """Frontdesk's WebSocket protocol: a minimal, strict RFC 6455 server on an asyncio transport.
 
 uvicorn's HTTP protocol hands each upgrade request to this class (runner.py passes it as
-uvicorn's `ws` protocol class; web/http_protocol.py hands over the parsed request, or the
-raw bytes). There is no ASGI on this path: the handshake is checked here, the app routes the
-socket (`FrontdeskApp.open_socket`) to its session, and frames are parsed from one buffer.
+uvicorn's `ws` protocol class; web/http_protocol.py hands over the parsed request). No ASGI:
+the handshake is checked here, the app routes the socket (`FrontdeskApp.open_socket`) to its
+session, and frames are parsed from one buffer and handed to the session in this callback
+(`handler.on_message`; `handler.on_end` once): an idle socket has no task.
 
 1. `push(frame_bytes)`: write an already-framed server message straight to the transport,
    without a task, an await or a per-socket encode. While the kernel buffer is full (the
@@ -34,7 +35,7 @@ from typing import Any
 from frontdesk.codec import Encoding
 from frontdesk.core.errors import CloseCode
 from frontdesk.web import wire
-from frontdesk.web.sockets import BAD_INPUT_LOG_EVERY, Inbox, SocketServer, server_of, unread_bytes
+from frontdesk.web.sockets import BAD_INPUT_LOG_EVERY, Handler, SocketServer, server_of, unread
 
 log = logging.getLogger("frontdesk.ws")
 
@@ -54,7 +55,7 @@ SERVER_ERROR = 500
 
 
 class FrontdeskWebSocketProtocol(asyncio.Protocol):
-    __slots__ = ("server", "transport", "state", "buf", "frag", "frag_text", "key", "inbox",
+    __slots__ = ("server", "transport", "state", "buf", "frag", "frag_text", "key", "handler",
                  "read_paused", "encoding", "encoding_undecided", "server_close_code",
                  "writing", "paused", "pending", "pending_bytes", "last_frame_at",
                  "close_timer")
@@ -68,7 +69,7 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
         self.frag: list[bytes] | None = None  # a fragmented message's frames so far
         self.frag_text = False
         self.key: bytes | None = None  # Sec-WebSocket-Key, until the handshake is answered
-        self.inbox: Inbox | None = None
+        self.handler: Handler | None = None  # the session, given the socket's frames
         self.read_paused = False
         self.encoding: Encoding = Encoding.JSON
         self.encoding_undecided = False  # no subprotocol of ours offered: the hello decides
@@ -103,9 +104,6 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
         if exc is None:
             self.transport.close()
 
-    def eof_received(self) -> None:
-        pass
-
     # --- the opening handshake -----------------------------------------------------------------
     def upgrade(self, method: str, target: bytes, headers: list[tuple[bytes, bytes]]) -> None:
         """The request as uvicorn's HTTP protocol parsed it (web/http_protocol.py)."""
@@ -136,29 +134,29 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
         if not self.server.open_socket(self, upgrade.path, upgrade.subprotocols, upgrade.origin):
             self.refuse(403)  # no socket endpoint at this path
 
-    def run(self, session: Coroutine[Any, Any, None]) -> None:
-        """Run a session's coroutine; the server waits for it at shutdown."""
-        task = self.server.loop.create_task(session)
+    def run(self, step: Coroutine[Any, Any, None]) -> None:
+        """Run a step of the session (its hello, its end) as a task the server waits for at
+        shutdown; the socket ends (500 before the handshake's answer, 1011 after) if the
+        step failed, or left it unanswered."""
+        task = self.server.loop.create_task(step)
         self.server.tasks.add(task)
-        task.add_done_callback(self._session_done)
+        task.add_done_callback(self._step_done)
 
-    def _session_done(self, task: asyncio.Task[None]) -> None:
+    def _step_done(self, task: asyncio.Task[None]) -> None:
         self.server.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("a socket's session failed", exc_info=task.exception())
+            self.close_now(int(CloseCode.INTERNAL_ERROR), "internal error")
         if self.state == ROUTED:
             self.refuse(SERVER_ERROR)
-        elif self.close_timer is None and self.transport is not None:
-            self.transport.close()
 
     def accept(self, subprotocol: str | None) -> None:
         """Answer 101: from here on the socket is open."""
         key, self.key = self.key, None
-        self.inbox = Inbox()
         if self.state != ROUTED or key is None or self.transport.is_closing():
             if self.state == ROUTED:  # the client left while the session got ready
                 self.state = CLOSED
-            self.inbox.end()
+            self._end()
             return
         self.transport.write(wire.accept_response(key, subprotocol))
         self.state = OPEN
@@ -274,33 +272,33 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
                              " (%d more since the last such line)", held)
                 self.fail(int(CloseCode.INVALID_DATA), "text frame is not UTF-8")
                 return
-        inbox = self.inbox
-        assert inbox is not None
-        inbox.put(message)
-        if not self.read_paused:  # the session reads at its pace: the kernel holds the rest
+        handler = self.handler
+        if handler is not None:
+            handler.on_message(message)
+
+    def hold_reading(self) -> None:
+        """The session is busy (its hello): leave what follows in the kernel for now."""
+        if not self.read_paused and self.state == OPEN:
             self.read_paused = True
             self.transport.pause_reading()
 
-    async def receive(self) -> str | bytes | None:
-        """The next data frame, or None once the socket has ended."""
-        inbox = self.inbox
-        assert inbox is not None
-        message = await inbox.get()
-        if self.read_paused and not inbox:
+    def release_reading(self) -> None:
+        if self.read_paused:
             self.read_paused = False
             if not self.transport.is_closing():
                 self.transport.resume_reading()
-        return message
 
     def has_unread_input(self) -> bool:
-        """Whether the client sent something we have not read yet: a frame waiting for the
-        session, or bytes in the kernel (after this process was stalled, its first timers
-        can run before its first read)."""
-        return bool(self.inbox) or unread_bytes(self.transport) > 0
+        """Whether the client sent bytes that wait in the kernel (after this process was
+        stalled, its first timers can run before its first read)."""
+        return unread(self.transport) > 0
 
     def _end(self) -> None:
-        if self.inbox is not None and not self.inbox.ended:
-            self.inbox.end()
+        """Tell the session, once, that the socket has ended (or is closing)."""
+        handler = self.handler
+        if handler is not None:
+            self.handler = None
+            handler.on_end()
 
     # --- writing -----------------------------------------------------------------------------
     def pause_writing(self) -> None:
@@ -339,12 +337,12 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
         self.state = CLOSING
         self.writing = False
         self.pending, self.pending_bytes = None, 0
-        self._end()
         self.transport.write(wire.close_frame(int(code), reason))
         if self.read_paused:  # keep reading so the client's close reply is seen
             self.read_paused = False
             self.transport.resume_reading()
         self.close_timer = self.server.loop.call_later(CLOSE_WAIT, self._close_unanswered)
+        self._end()
 
     def _close_unanswered(self) -> None:
         """No close reply within CLOSE_WAIT: drop the connection. When our close frame has

@@ -1,12 +1,14 @@
-"""One WebSocket session: handshake, hello, the frame loop, and what its end means.
+"""One WebSocket session: its opening (handshake, hello, welcome), its frames, its end.
 
-The socket object is our protocol (web/protocol.py), which writes frames without waiting;
-this module never awaits a socket except to read from it. The app routes each checked
-upgrade request here (web/app.py `FrontdeskApp.open_socket`).
+The socket is our protocol (web/protocol.py), which writes frames without waiting and hands
+each data message to `Session.on_message` from its read callback. A session has a task only
+while it has something to wait for: its opening (`open`: the handshake's store read, the
+hello, the welcome's reads), the commands that need the store (web/worker.py), and its end
+(`leave`: the store learns that the connection is gone). An idle socket has none: its
+silence is a loop timer, its frames are parsed in the callback, and a ping is answered there.
 
 Nothing here waits for the store longer than `store_deadline` (2 s): a hello that cannot be
-answered by then is closed with 1013, and a frame that needs the store gets `unavailable`
-(such frames go to the session's worker, web/worker.py, while the session reads on).
+answered by then is closed with 1013, and a frame that needs the store gets `unavailable`.
 """
 
 from __future__ import annotations
@@ -14,63 +16,204 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections import deque
+from typing import Any, ClassVar
 
 from frontdesk.codec import Encoding, choose_encoding, decode_frame, encoding_of, frame_bytes
 from frontdesk.core import frames
-from frontdesk.core.auto_away import idle_since_after
 from frontdesk.core.errors import CloseCode, ErrorCode, FrameError, StoreUnavailable
-from frontdesk.core.model import ClientKind, is_valid_id
-from frontdesk.core.protocol import (
-    Activity,
-    CloseConversation,
-    FrameRate,
-    MarkMessageRead,
-    Ping,
-    SetStatus,
-    StartConversation,
-    parse_agent_command,
-    parse_page,
-    parse_visitor,
-    parse_widget_command,
-)
-from frontdesk.core.settings import WidgetSettings, origin_allowed
-from frontdesk.core.tokens import AgentClaims, BadToken, verify_token
-from frontdesk.inbox import UnknownMessage
+from frontdesk.core.model import ClientKind
+from frontdesk.core.protocol import FrameRate, Ping
 from frontdesk.node import Node
-from frontdesk.web.admission import Admission, Refused, store_step
+from frontdesk.web.admission import Admission, Refused
 from frontdesk.web.protocol import FrontdeskWebSocketProtocol
 from frontdesk.web.worker import Worker
-from frontdesk.welcome import AgentGreeting, VisitorGreeting
 
 log = logging.getLogger("frontdesk.ws")
 
 GRACEFUL = (None, int(CloseCode.GOING_AWAY))  # closed by the client, or by our shutdown
 UNREAD_RECHECK = 0.05
-
-
-class Closed(Exception):
-    """The socket ended while we waited for it."""
+OPENING, SERVING, ENDED = range(3)
 
 
 class Session:
-    """State of one socket: small on purpose (a few slots), since there are many of them."""
+    """State of one socket: small on purpose (slots), since there are many of them."""
 
-    __slots__ = ("node", "admission", "sock", "kind", "rate", "last_seen", "silence_timer", "id",
-                 "worker")
+    __slots__ = ("node", "sock", "rate", "last_seen", "timer", "watch_key", "id", "worker",
+                 "phase", "held", "waiter", "ended")
+    kind: ClassVar[ClientKind]
 
-    def __init__(self, node: Node, admission: Admission, sock: FrontdeskWebSocketProtocol,
-                 kind: ClientKind) -> None:
+    def __init__(self, node: Node, sock: FrontdeskWebSocketProtocol) -> None:
         self.node = node
-        self.admission = admission
         self.sock = sock
-        self.kind = kind
         self.rate = FrameRate(node.settings.max_frames_per_window)
         self.last_seen = 0.0
-        self.silence_timer: asyncio.TimerHandle | None = None
+        self.timer: asyncio.TimerHandle | None = None  # the hello deadline
+        self.watch_key = 0  # where the server's SilenceWatch keeps us (0: not watched)
         self.id = secrets.token_hex(8)
         self.worker: Worker | None = None  # made when the first frame needs the store
+        self.phase = OPENING
+        self.held: deque[str | bytes] | None = None  # frames received while opening
+        self.waiter: asyncio.Future[None] | None = None  # the opening waits for a frame
+        self.ended = False
+        sock.handler = self
+
+    # --- what the subclasses do -------------------------------------------------------------------
+    async def greet(self, admission: Admission, subprotocols: list[str]) -> Any:
+        """Handshake to welcome; the greeting sent once the socket is in the hub (`leave`
+        undoes that), else None (the socket was closed or refused)."""
+        raise NotImplementedError
+
+    async def settle(self, admission: Admission, greeting: Any) -> None:
+        """After the welcome: the catch-up and what else the hello implies."""
+
+    def parse(self, frame: dict[str, Any]) -> Any:
+        """A frame to a command (FrameError when not understood)."""
+        raise NotImplementedError
+
+    async def handle(self, command: Any) -> None:
+        """Run a command that needs the store (in the worker's task)."""
+        raise NotImplementedError
+
+    async def leave(self) -> None:
+        """The socket has ended: out of the hub, and the store told."""
+        raise NotImplementedError
+
+    # --- the opening --------------------------------------------------------------------------
+    async def open(self, admission: Admission, subprotocols: list[str]) -> None:
+        """The socket's one long step, from the handshake to its first idle moment."""
+        joined = False
+        try:
+            greeting = await self.greet(admission, subprotocols)
+            joined = greeting is not None
+            if joined:
+                await self.settle(admission, greeting)
+            del greeting  # an idle socket keeps no copy of what it was sent
+        except Exception:
+            log.exception("%s session failed", self.kind.value)
+            self.close(CloseCode.INTERNAL_ERROR, "internal error")  # not graceful
+        if not joined:
+            self.phase = ENDED
+            return
+        if self.ended:  # it ended while we greeted it
+            self.phase = ENDED
+            await self.finish()
+            return
+        self.phase = SERVING
+        self.watch_silence()
+        held, self.held = self.held, None
+        self.sock.release_reading()
+        for data in held or ():
+            if self.phase != SERVING:
+                break
+            self.on_message(data)
+
+    def accept(self, subprotocols: list[str]) -> float:
+        """Answer the handshake; returns the hello deadline (10 s from now, never reset)."""
+        encoding = choose_encoding(subprotocols)
+        self.sock.encoding = encoding or Encoding.JSON
+        self.sock.encoding_undecided = encoding is None
+        self.sock.accept(encoding.value if encoding else None)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.node.settings.hello_timeout
+        if not self.ended:
+            self.timer = loop.call_at(deadline, self._no_hello)
+        return deadline
+
+    def _no_hello(self) -> None:
+        self.timer = None
+        self.close(CloseCode.NO_HELLO, "no hello in time")
+
+    async def next_frame(self) -> str | bytes | None:
+        """While opening: the next data frame, or None once the socket has ended."""
+        while not self.held:
+            if self.ended:
+                return None
+            self.sock.release_reading()  # held frames are all read: the next may come
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        return self.held.popleft()
+
+    async def receive_hello(self) -> dict[str, Any] | None:
+        """The first frame, a hello; None when the socket ended or was closed (4401)."""
+        data = await self.next_frame()
+        if data is None or not self.counted():
+            return None
+        sock = self.sock
+        if sock.encoding_undecided:
+            sock.encoding = encoding_of(data)
+            sock.encoding_undecided = False
+        try:
+            frame = decode_frame(data, sock.encoding)
+        except FrameError:
+            frame = {}
+        if frame.get("type") != "hello":
+            self.close(CloseCode.UNAUTHORIZED, "the first frame must be a hello")
+            return None
+        return frame
+
+    def hello_taken(self) -> None:
+        """A good hello arrived: its deadline no longer applies."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    # --- frames, from the protocol's callback ---------------------------------------------------
+    def on_message(self, data: str | bytes) -> None:
+        if self.phase != SERVING:
+            if self.phase == OPENING:
+                if self.held is None:
+                    self.held = deque()
+                self.held.append(data)
+                self.sock.hold_reading()
+                self._wake()
+            return
+        try:
+            if not self.counted():
+                return
+            try:
+                command = self.parse(decode_frame(data, self.sock.encoding))
+            except FrameError as exc:
+                self.send_error(exc)
+                return
+            if isinstance(command, Ping):
+                self.send(frames.pong())
+            else:
+                self._queue(command)
+        except Exception:
+            log.exception("%s session failed", self.kind.value)
+            if self.worker is not None:  # what it was doing is moot
+                self.worker.cancel()
+            self.close(CloseCode.INTERNAL_ERROR, "internal error")  # not graceful
+
+    def counted(self) -> bool:
+        """Count a frame received: it proves the client alive, and it may be one too many."""
+        now = self.sock.server.loop.time()
+        self.last_seen = now
+        self.node.metrics.frames_in.labels(self.kind.value).inc()
+        if not self.rate.allow(now):
+            self.close(CloseCode.TOO_MANY_FRAMES, "too many frames")
+            return False
+        return True
+
+    def _queue(self, command: Any) -> None:
+        if self.worker is None:
+            self.worker = Worker()
+        due = self.sock.server.loop.time() + self.node.settings.store_deadline
+        self.worker.add(due, command, self.handle, self._answer_failure)
+
+    def _answer_failure(self, exc: BaseException) -> None:
+        if isinstance(exc, FrameError):
+            self.send_error(exc)
+        elif isinstance(exc, StoreUnavailable | TimeoutError):
+            self.node.note_store_down(exc)
+            self.send_error(FrameError(ErrorCode.UNAVAILABLE, "the store cannot be reached"))
+        else:
+            log.error("handling a frame failed", exc_info=exc)
+            self.close(CloseCode.INTERNAL_ERROR, "internal error")  # not graceful
 
     # --- output --------------------------------------------------------------------------------
     def send(self, payload: dict[str, Any]) -> None:
@@ -84,298 +227,55 @@ class Session:
         self.node.metrics.closes.labels(str(int(code))).inc()
         self.sock.close_now(int(code), reason)
 
-    # --- input -----------------------------------------------------------------------------------
-    async def receive(self, timeout: float | None = None) -> str | bytes:
-        """The next data frame; raises Closed when the socket ends, TimeoutError on timeout."""
-        if timeout is None:
-            data = await self.sock.receive()
-        else:
-            async with asyncio.timeout(timeout):
-                data = await self.sock.receive()
-        if data is None:
-            raise Closed()
-        now = asyncio.get_running_loop().time()
-        self.last_seen = now
-        self.node.metrics.frames_in.labels(self.kind.value).inc()
-        if not self.rate.allow(now):
-            self.close(CloseCode.TOO_MANY_FRAMES, "too many frames")
-            raise Closed()
-        return data
-
-    async def receive_hello(self, deadline: float) -> dict[str, Any]:
-        """The first frame, within the hello timeout (which never restarts)."""
-        loop = asyncio.get_running_loop()
-        try:
-            data = await self.receive(max(0.0, deadline - loop.time()))
-        except TimeoutError:
-            self.close(CloseCode.NO_HELLO, "no hello in time")
-            raise Closed() from None
-        if self.sock.encoding_undecided:
-            self.sock.encoding = encoding_of(data)
-            self.sock.encoding_undecided = False
-        try:
-            frame = decode_frame(data, self.sock.encoding)
-        except FrameError:
-            frame = {}
-        if frame.get("type") != "hello":
-            self.close(CloseCode.UNAUTHORIZED, "the first frame must be a hello")
-            raise Closed()
-        return frame
-
-    async def serve(self, parse: Callable[[dict[str, Any]], Any],
-                    handle: Callable[[Any], Awaitable[None]]) -> None:
-        """The frame loop: parse each frame into a command and hand it to the worker; a frame
-        that is not understood gets an `error` frame and the loop goes on (contract:
-        WebSocket). A ping is answered here, at once, whatever the worker is waiting for."""
-        self.watch_silence()
-        while True:
-            try:
-                data = await self.receive()
-            except Closed:
-                break
-            try:
-                command = parse(decode_frame(data, self.sock.encoding))
-            except FrameError as exc:
-                self.send_error(exc)
-                continue
-            if isinstance(command, Ping):
-                self.send(frames.pong())
-            else:
-                self._queue(command, handle)
-        await self.finish_work()
-
-    def _queue(self, command: Any, handle: Callable[[Any], Awaitable[None]]) -> None:
-        if self.worker is None:
-            self.worker = Worker()
-        due = asyncio.get_running_loop().time() + self.node.settings.store_deadline
-        self.worker.add(due, command, handle, self._answer_failure)
-
-    def _answer_failure(self, exc: BaseException) -> None:
-        if isinstance(exc, FrameError):
-            self.send_error(exc)
-        elif isinstance(exc, StoreUnavailable | TimeoutError):
+    def note(self, exc: StoreUnavailable) -> None:
+        if not isinstance(exc, Refused):  # not admitted: load, or an outage already noted
             self.node.note_store_down(exc)
-            self.send_error(FrameError(ErrorCode.UNAVAILABLE, "the store cannot be reached"))
-        else:
-            log.error("handling a frame failed", exc_info=exc)
-            self.close(CloseCode.INTERNAL_ERROR, "internal error")  # not graceful
 
-    async def finish_work(self) -> None:
+    # --- silence and the end ----------------------------------------------------------------------
+    def watch_silence(self) -> None:
+        """Moved lazily: at most one look per TTL, none per frame (web/silence.py)."""
+        due = max(self.last_seen, self.sock.last_frame_at) + self.node.settings.presence_ttl
+        self.watch_key = self.sock.server.silence.add(self, due)
+
+    def silence_due(self) -> None:
+        self.watch_key = 0
+        if self.phase != SERVING:
+            return
+        now = self.sock.server.loop.time()
+        if now + 0.001 < max(self.last_seen, self.sock.last_frame_at) + self.node.settings.presence_ttl:
+            self.watch_silence()  # it sent something since
+        elif self.sock.has_unread_input():  # it did send: look again once that is read
+            self.watch_key = self.sock.server.silence.add(self, now + UNREAD_RECHECK)
+        else:
+            self.close(CloseCode.SILENT, "silent for the presence TTL")
+
+    def on_end(self) -> None:
+        """The socket ended (or is closing): from its protocol, once."""
+        self.ended = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.watch_key:
+            self.sock.server.silence.discard(self, self.watch_key)
+            self.watch_key = 0
+        if self.phase == OPENING:
+            self._wake()  # the opening sees it and ends the session itself
+        elif self.phase == SERVING:
+            self.phase = ENDED
+            self.sock.run(self.finish())
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def finish(self) -> None:
+        """Let the commands already received run (each bounded by its deadline), then leave."""
         if self.worker is not None:
             await self.worker.finish()
+        await self.leave()
 
-    # --- silence ---------------------------------------------------------------------------------
-    def watch_silence(self) -> None:
-        """One timer per socket, moved lazily: at most one wake-up per TTL, none per frame."""
-        ttl = self.node.settings.presence_ttl
-        loop = asyncio.get_running_loop()
-        due = max(self.last_seen, self.sock.last_frame_at) + ttl
-        if loop.time() >= due and self.sock.has_unread_input():
-            due = loop.time() + UNREAD_RECHECK  # it did send: look again once that is read
-        elif loop.time() >= due:
-            self.silence_timer = None
-            self.close(CloseCode.SILENT, "silent for the presence TTL")
-            return
-        self.silence_timer = loop.call_at(due, self.watch_silence)
-
-    def stop_watching(self) -> None:
-        if self.worker is not None:  # the session failed: what it was doing is moot
-            self.worker.cancel()
-        if self.silence_timer is not None:
-            self.silence_timer.cancel()
-            self.silence_timer = None
-
-
-def _deadline(node: Node) -> float:
-    """The hello deadline: 10 s from the handshake, never reset."""
-    return asyncio.get_running_loop().time() + node.settings.hello_timeout
-
-
-def _accept(sock: FrontdeskWebSocketProtocol, subprotocols: list[str]) -> None:
-    encoding = choose_encoding(subprotocols)
-    sock.encoding = encoding or Encoding.JSON
-    sock.encoding_undecided = encoding is None
-    sock.accept(encoding.value if encoding else None)
-
-
-AgentCommand = Ping | SetStatus | CloseConversation | MarkMessageRead | Activity
-
-
-# --- agents ----------------------------------------------------------------------------------------
-async def agent_endpoint(node: Node, admission: Admission, sock: FrontdeskWebSocketProtocol,
-                         subprotocols: list[str]) -> None:
-    deadline = _deadline(node)
-    _accept(sock, subprotocols)
-    session = Session(node, admission, sock, ClientKind.AGENT)
-    try:
-        hello = await session.receive_hello(deadline)
-    except Closed:
-        return
-    try:
-        claims = verify_token(hello.get("token"), node.settings.secret, node.clock())
-    except BadToken as exc:
-        log.info("agent hello refused: %s", exc)  # the reason, never the token
-        session.close(CloseCode.UNAUTHORIZED, "bad token")
-        return
-    greeting: AgentGreeting | None
-    try:
-        async with store_step(admission, node.settings.store_deadline, agent=True):
-            greeting = await node.welcome.agent(claims, session.id)
-    except StoreUnavailable as exc:
-        _note(node, exc)
-        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
-        node.tasks.spawn(_forget_connection(node, claims, session.id), "forget connection")
-        return
-    session.send(greeting.frame)
-    node.hub.add_agent(sock, claims.account, claims.agent)
-    try:
-        for payload in await node.welcome.agent_catch_up(claims.account, greeting):
-            session.send(payload)
-        greeting = None  # an idle socket keeps no copy of what it was sent
-        try:
-            async with store_step(admission, node.settings.store_deadline):
-                await node.welcome.agent_joined(claims.account)
-        except StoreUnavailable as exc:
-            node.note_store_down(exc)  # the queue moves on the next change instead
-        await _agent_loop(session, claims)
-    except Exception:
-        log.exception("agent session failed")
-        session.close(CloseCode.INTERNAL_ERROR, "internal error")  # not graceful: stops counting
-    finally:
-        session.stop_watching()
-        node.hub.remove_agent(sock, claims.account, claims.agent)
-        graceful = sock.server_close_code in GRACEFUL
-        try:
-            await node.presence.disconnect(claims.account, claims.agent, session.id, graceful)
-        except StoreUnavailable as exc:
-            node.note_store_down(exc)
-
-
-def _note(node: Node, exc: StoreUnavailable) -> None:
-    if not isinstance(exc, Refused):  # not admitted: load, or an outage already noted
-        node.note_store_down(exc)
-
-
-async def _forget_connection(node: Node, claims: AgentClaims, connection: str) -> None:
-    """A failed hello may have counted its connection: uncount it (in the background)."""
-    try:
-        await node.presence.disconnect(claims.account, claims.agent, connection, graceful=False)
-    except StoreUnavailable:
-        pass  # the store is down: its sweep of this process will drop the connection
-
-
-async def _agent_loop(session: Session, claims: AgentClaims) -> None:
-    node = session.node
-    idle_since: list[float | None] = [None]  # this connection's idle start (None: active)
-
-    def parse(frame: dict[str, Any]) -> AgentCommand:
-        """Every frame but a ping moves this connection's idleness (contract: precise rules,
-        Agents); a change is written to the store, where the auto-away review reads it."""
-        now = node.clock().timestamp()
-        after = idle_since_after(idle_since[0], frame, now)
-        if after != idle_since[0]:
-            idle_since[0] = after
-            node.tasks.spawn(node.reviews.note_activity(claims.account, claims.agent,
-                                                        session.id, after), "activity")
-        return parse_agent_command(frame)
-
-    async def handle(command: AgentCommand) -> None:
-        if isinstance(command, SetStatus):
-            await node.presence.set_status(claims.account, claims.agent, command.status)
-        elif isinstance(command, MarkMessageRead):
-            try:
-                await node.inbox.mark_read(claims.account, command.message)
-            except UnknownMessage:
-                raise FrameError(ErrorCode.BAD_FIELD, "unknown message") from None
-        elif isinstance(command, CloseConversation):
-            await node.conversations.close(command.conversation, by_account=claims.account)
-        # Activity: already noted by parse
-
-    await session.serve(parse, handle)
-
-
-# --- widgets -----------------------------------------------------------------------------------------
-async def widget_endpoint(node: Node, admission: Admission, sock: FrontdeskWebSocketProtocol,
-                          subprotocols: list[str], widget: str, origin: str | None) -> None:
-    deadline = _deadline(node)
-    settings: WidgetSettings | None = None
-    store_failed = False
-    mark = node.welcome.mark()  # before the settings are read (Welcome.visitor_catch_up)
-    if is_valid_id(widget):
-        try:
-            async with store_step(admission, node.settings.store_deadline, agent=False):
-                settings = await node.widgets.get(widget)
-        except StoreUnavailable as exc:
-            _note(node, exc)  # accepted now, closed with 1013 at hello
-            store_failed = True  # and never welcomed: its origin could not be checked
-    if settings is not None and not origin_allowed(settings, origin):
-        sock.refuse(403)  # before the accept: HTTP 403
-        return
-    _accept(sock, subprotocols)
-    session = Session(node, admission, sock, ClientKind.WIDGET)
-    greeted = await _greet_visitor(session, widget, deadline, store_failed, settings, mark)
-    if greeted is None:
-        return
-    account, visitor, welcome, page = greeted
-    try:
-        for payload in await node.welcome.visitor_catch_up(widget, welcome):
-            session.send(payload)
-        del welcome, greeted  # an idle socket keeps no copy of what it was sent
-        await _widget_loop(session, account, widget, visitor, page)
-    except Exception:
-        log.exception("widget session failed")
-        session.close(CloseCode.INTERNAL_ERROR, "internal error")
-    finally:
-        session.stop_watching()
-        node.hub.remove_widget(sock, account, widget, visitor)
-        try:
-            await node.conversations.visitor_left(account, widget, visitor)
-        except StoreUnavailable as exc:
-            node.note_store_down(exc)
-
-
-async def _greet_visitor(session: Session, widget: str, deadline: float, store_failed: bool,
-                         settings: WidgetSettings | None, mark: tuple[int, float],
-                         ) -> tuple[str, str, VisitorGreeting, str | None] | None:
-    """Hello to welcome, then join the hub: (account, visitor, the greeting sent, the page the
-    hello named) or None.
-
-    Its own function so that what the greeting needed is freed when it returns.
-    """
-    node = session.node
-    while True:  # a malformed visitor id or page gets bad_field; the socket waits for a good hello
-        try:
-            hello = await session.receive_hello(deadline)
-        except Closed:
-            return None
-        try:
-            visitor = parse_visitor(hello) or secrets.token_urlsafe(16)
-            page = parse_page(hello)
-            break
-        except FrameError as exc:
-            session.send_error(exc)
-    try:
-        if store_failed:
-            raise Refused("the widget's settings could not be read at the handshake")
-        async with store_step(session.admission, node.settings.store_deadline, agent=False):
-            greeting = await node.welcome.visitor(widget, visitor, session.id, settings, mark)
-    except StoreUnavailable as exc:
-        _note(node, exc)
-        session.close(CloseCode.TRY_AGAIN_LATER, "store unavailable")
-        return None
-    if greeting is None:
-        session.close(CloseCode.UNKNOWN_WIDGET, "unknown widget")
-        return None
-    session.send(greeting.frame)
-    node.hub.add_widget(session.sock, greeting.account, widget, visitor)
-    return greeting.account, visitor, greeting, page
-
-
-async def _widget_loop(session: Session, account: str, widget: str, visitor: str,
-                       page: str | None) -> None:
-    node = session.node
-
-    async def handle(command: StartConversation) -> None:
-        await node.conversations.start(account, widget, visitor, command.text, page)
-
-    await session.serve(parse_widget_command, handle)
+    @property
+    def graceful(self) -> bool:
+        """Closed by the client or by our shutdown (not by a failure, a limit or silence)."""
+        return self.sock.server_close_code in GRACEFUL

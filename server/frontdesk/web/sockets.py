@@ -8,19 +8,29 @@ import array
 import asyncio
 import fcntl
 import termios
-from collections import deque
-from typing import Any
+from typing import Any, Protocol
 
 from frontdesk.core.throttle import Throttle
+from frontdesk.web.silence import SilenceWatch
 
 DEFAULT_MAX_PENDING_BYTES = 256 * 1024
 DEFAULT_MAX_FRAME = 1024 * 1024
 BAD_INPUT_LOG_EVERY = 10.0
 
 
+class Handler(Protocol):
+    """What a socket tells its session (web/session.py), from the protocol's callbacks."""
+
+    def on_message(self, data: str | bytes) -> None:
+        """A whole data message: text as str, binary as bytes."""
+
+    def on_end(self) -> None:
+        """The socket has ended, or is closing: called once."""
+
+
 class SocketServer:
     __slots__ = ("loop", "connections", "tasks", "max_frame", "max_pending_bytes",
-                 "bad_utf8_log", "app")
+                 "bad_utf8_log", "app", "silence")
 
     def __init__(self, config: Any, server_state: Any) -> None:
         if not config.loaded:
@@ -36,6 +46,7 @@ class SocketServer:
         throttle = getattr(config, "bad_utf8_log", None)
         self.bad_utf8_log: Throttle = throttle or Throttle(BAD_INPUT_LOG_EVERY)
         self.app = _socket_app(config.loaded_app)
+        self.silence = SilenceWatch(self.loop)  # web/session.py: the presence TTL
 
     def open_socket(self, sock: Any, path: str, subprotocols: list[str],
                     origin: str | None) -> bool:
@@ -63,7 +74,7 @@ def server_of(config: Any, server_state: Any) -> SocketServer:
     return server
 
 
-def unread_bytes(transport: Any) -> int:
+def unread(transport: Any) -> int:
     """Bytes the client sent that wait in the kernel, unread by us (FIONREAD)."""
     sock = transport.get_extra_info("socket") if transport is not None else None
     if sock is None:
@@ -74,41 +85,3 @@ def unread_bytes(transport: Any) -> int:
     except OSError:
         return 0
     return waiting[0]
-
-
-class Inbox:
-    """Data frames the session has not read yet; `None` once the socket has ended."""
-
-    __slots__ = ("_items", "_waiter", "ended")
-
-    def __init__(self) -> None:
-        self._items: deque[str | bytes] = deque()
-        self._waiter: asyncio.Future[None] | None = None
-        self.ended = False
-
-    def put(self, item: str | bytes) -> None:
-        self._items.append(item)
-        self._wake()
-
-    def end(self) -> None:
-        self.ended = True
-        self._wake()
-
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    async def get(self) -> str | bytes | None:
-        while not self._items:
-            if self.ended:
-                return None
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        return self._items.popleft()

@@ -76,6 +76,14 @@ class Conversations:
         """Count one more socket of the visitor (any process)."""
         await self._store.visitor_connected(account, widget, visitor)
 
+    async def visitor_welcomed(self, account: str, widget: str,
+                               visitor: str) -> dict[str, Any] | None:
+        """`visitor_arrived`, then `of_visitor`, in one store call (a widget's welcome)."""
+        conversation = await self._store.visitor_arrival(account, widget, visitor)
+        if conversation is None:
+            return None
+        return state_payload(conversation, await self._page_of(conversation))
+
     async def visitor_left(self, account: str, widget: str, visitor: str) -> None:
         """One socket of the visitor fewer; the last one anywhere starts the departure watch."""
         if await self._store.visitor_disconnected(account, widget, visitor):

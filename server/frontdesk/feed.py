@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Any, assert_never
 
 from frontdesk.core.errors import StoreUnavailable
-from frontdesk.core.events import CloseWidget, Event, GraceStarted, Push
+from frontdesk.core.events import CloseWidget, Event, GraceStarted, Push, SettingsChanged
 from frontdesk.hub import Hub
 from frontdesk.metrics import Metrics
 from frontdesk.runtime import Clock
@@ -46,6 +46,7 @@ Change = Push | CloseWidget
 """What a subscriber is told about: a frame that went out, or a widget's sockets closed."""
 
 ChangeListener = Callable[[Change], None]
+EventListener = Callable[[Event], None]
 GraceListener = Callable[[str, float], None]  # (account, until)
 StatusListener = Callable[[str, dict[str, Any]], None]  # (account, widget.status payload)
 
@@ -68,6 +69,7 @@ class Feed:
         self._subscribers: list[ChangeListener] = []
         self._grace_followers: list[GraceListener] = []
         self._status_followers: list[StatusListener] = []
+        self._event_followers: list[EventListener] = []
         self._delivered: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
         self.delivery_seq = 0  # counts status payloads delivered by this process
         self._account_seq: dict[str, int] = {}  # account -> delivery_seq of its last status
@@ -85,11 +87,16 @@ class Feed:
         """Call `listener` on this process for every widget.status it delivers."""
         self._status_followers.append(listener)
 
+    def follow_events(self, listener: EventListener) -> None:
+        """Call `listener` on this process with every event it hears, before it is delivered
+        (the per-account view, view.py, keeps itself current with them)."""
+        self._event_followers.append(listener)
+
     # --- publishing ----------------------------------------------------------------------------
     async def publish(self, event: Event) -> None:
         """Publish the outcome of a step this process performed (so it is told once)."""
         await self._bus.publish(event)
-        if not isinstance(event, GraceStarted):
+        if isinstance(event, Push | CloseWidget):
             self._tell(event)
 
     async def publish_changed(self, account: str, stamp: tuple[int, float],
@@ -116,7 +123,10 @@ class Feed:
     # --- receiving -----------------------------------------------------------------------------
     def receive(self, event: Event) -> None:
         """The store's handler: every process's events, this one's included."""
-        self._metrics.bus_events.inc()
+        for follower in self._event_followers:
+            follower(event)
+        if not isinstance(event, SettingsChanged):  # a notice to the view, not a socket event
+            self._metrics.bus_events.inc()
         match event:
             case Push():
                 self.deliver_locally(event)
@@ -125,6 +135,8 @@ class Feed:
             case GraceStarted():
                 for grace_listener in self._grace_followers:
                     grace_listener(event.account, event.until)
+            case SettingsChanged():
+                pass  # for the event followers only (the status change comes as a push)
             case _:
                 assert_never(event)
 

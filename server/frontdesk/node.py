@@ -30,6 +30,7 @@ from frontdesk.reviews import Reviews
 from frontdesk.runtime import Clock, Runtime, StoreHealth, Tasks, system_clock
 from frontdesk.store.base import Store
 from frontdesk.subscriptions import AccountSubscriptions
+from frontdesk.view import AccountViews
 from frontdesk.webhooks import Webhooks
 from frontdesk.welcome import Welcome
 from frontdesk.widgets import Widgets
@@ -56,8 +57,13 @@ class Node:
             store, linger=max(settings.presence_ttl, settings.close_grace + 1.0))
         self.hub.follow_accounts(self.subscriptions.hold, self.subscriptions.release)
         self.feed = Feed(store, self.hub, clock, self.metrics, self.subscriptions)
+        # Settings and team of the accounts this process hears, kept by their events.
+        self.views = AccountViews(snapshots=store, bus=store, healthy=lambda: self.health.ok)
+        self.feed.follow_events(self.views.receive)
+        self.subscriptions.follow_drops(self.views.forget)
+        self.health.on_recovery(self.views.clear)
         self.widgets = Widgets(self.runtime, widgets=store, agents=store, feed=self.feed,
-                               hub=self.hub)
+                               hub=self.hub, view=self.views)
         self.history = History(self.runtime, history=store, widgets=store, agents=store,
                                feed=self.feed)
         self.gaps = GapAlerts(self.runtime, self.history, store=store, feed=self.feed,

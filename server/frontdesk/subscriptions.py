@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from frontdesk.core.errors import StoreUnavailable
 from frontdesk.store.base import BusStore
@@ -35,6 +36,12 @@ class AccountSubscriptions:
         self._unwatching: dict[str, asyncio.Task[None]] = {}  # account -> its unwatch
         self._lingering: dict[str, asyncio.TimerHandle] = {}  # account -> its unwatch timer
         self._heard_from: dict[str, float] = {}  # account -> loop time its watch was made
+        self._drop_followers: list[Callable[[str], None]] = []
+
+    def follow_drops(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(account)` when this process stops hearing the account (what it
+        kept of the account from its events can no longer be trusted: view.py)."""
+        self._drop_followers.append(listener)
 
     def watched(self) -> set[str]:
         """Accounts subscribed (or being subscribed) now."""
@@ -78,9 +85,15 @@ class AccountSubscriptions:
         """Return once the account's subscription is made (at once if it failed: the bus
         makes it again when the store returns, and then resyncs every socket)."""
         task = self._watching.get(account)
-        if task is not None:
-            with contextlib.suppress(StoreUnavailable):
-                await asyncio.shield(task)
+        if task is None:
+            return
+        if task.done() and not task.cancelled():  # every hello asks: no await once made
+            failure = task.exception()
+            if failure is None or isinstance(failure, StoreUnavailable):
+                return
+            raise failure
+        with contextlib.suppress(StoreUnavailable):
+            await asyncio.shield(task)
 
     def stop(self) -> None:
         """Cancel the timers (the store's close drops the subscriptions themselves)."""
@@ -103,6 +116,8 @@ class AccountSubscriptions:
             return
         watching = self._watching.pop(account, None)
         self._heard_from.pop(account, None)
+        for listener in self._drop_followers:
+            listener(account)
         task = asyncio.get_running_loop().create_task(
             self._unwatch(account, watching), name=f"frontdesk unwatch {account}")
         task.add_done_callback(_retrieve)

@@ -106,8 +106,8 @@ class Welcome:
         view = await self._widgets.status(widget, settings) if settings is not None else None
         if settings is None or view is None:
             return None
-        await self._conversations.visitor_arrived(settings.account, widget, visitor)
-        conversation = await self._conversations.of_visitor(settings.account, widget, visitor)
+        conversation = await self._conversations.visitor_welcomed(settings.account, widget,
+                                                                  visitor)
         status = view.to_payload()
         frame = frames.widget_welcome(connection, self._settings.heartbeat, visitor, status,
                                       conversation, settings.timezone)
@@ -128,7 +128,7 @@ class Welcome:
             return []
 
         async def read_now() -> list[dict[str, Any]]:
-            view = await self._widgets.status(widget)
+            view = await self._widgets.status(widget, fresh=True)  # the store, not the view
             return [] if view is None else [view.to_payload()]
 
         return await self._feed.catch_up(account, [status], read_now)

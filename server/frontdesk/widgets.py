@@ -25,6 +25,7 @@ from frontdesk.feed import Feed
 from frontdesk.hub import Hub
 from frontdesk.runtime import Runtime
 from frontdesk.store.base import PresenceStore, Team, WidgetStore
+from frontdesk.view import MISSING, AccountViews
 
 log = logging.getLogger("frontdesk.widgets")
 
@@ -41,8 +42,9 @@ def agent_subject(agent: str) -> str:
 
 class Widgets:
     def __init__(self, runtime: Runtime, widgets: WidgetStore, agents: PresenceStore,
-                 feed: Feed, hub: Hub) -> None:
+                 feed: Feed, hub: Hub, view: AccountViews | None = None) -> None:
         self._runtime = runtime
+        self._view = view  # settings and team of the accounts this process hears (view.py)
         self._clock = runtime.clock
         self._widgets = widgets
         self._agents = agents
@@ -59,6 +61,7 @@ class Widgets:
         except WrongAccount:
             raise Invalid({"account": "this widget belongs to another account"},
                           "the widget belongs to another account") from None
+        self._forget_view(settings.account)
         await self.refresh_account(settings.account)
         return created
 
@@ -66,14 +69,28 @@ class Widgets:
         old = await self._widgets.delete_widget(widget)
         if old is None:
             return None
+        self._forget_view(old.account)
         self.disarm(old.account, widget)
         await self._feed.forget(old.account, widget_subject(widget))
         await self._feed.publish(CloseWidget(old.account, widget, int(CloseCode.UNKNOWN_WIDGET)))
         return old
 
-    async def get(self, widget: str) -> WidgetSettings | None:
-        """The widget's stored settings, None if unknown."""
+    async def get(self, widget: str, *, fresh: bool = False) -> WidgetSettings | None:
+        """The widget's stored settings, None if unknown: from this process's view of its
+        account when that is current (the handshake's Origin check), else (and always when
+        `fresh`: the back office's routes, which answer 503 while the store does not) from
+        the store."""
+        if self._view is not None and not fresh:
+            found = await self._view.settings(widget)
+            if found is not MISSING:
+                return found
         return await self._widgets.get_widget(widget)
+
+    def _forget_view(self, account: str) -> None:
+        """A PUT or DELETE here: the view forgets the account now, not when the store's
+        event comes back, so this process's next hello reads the new settings."""
+        if self._view is not None:
+            self._view.drop(account)
 
     async def patch(self, widget: str, patch: dict[str, Any]) -> WidgetSettings | None:
         """Merge `patch` (RFC 7396) into the stored settings and store the result like a PUT
@@ -101,14 +118,19 @@ class Widgets:
                           "status": status})
         return items
 
-    async def status(self, widget: str,
-                     settings: WidgetSettings | None = None) -> WidgetStatusView | None:
-        """The widget's status now, computed fresh (the public status route, the welcome);
-        `settings` when the caller has just read them."""
+    async def status(self, widget: str, settings: WidgetSettings | None = None, *,
+                     fresh: bool = False) -> WidgetStatusView | None:
+        """The widget's status now (the public status route, the welcome); `settings` when
+        the caller has just read them. From the view of the account when it is current,
+        else (and always when `fresh`) from the store."""
         if settings is None:
-            settings = await self._widgets.get_widget(widget)
+            settings = await self.get(widget, fresh=fresh)
         if settings is None:
             return None
+        if self._view is not None and not fresh:
+            entry = await self._view.entry(settings.account)
+            if entry is not None:
+                return self._view.status(entry, widget, settings, self._clock())
         team = await self._agents.team(settings.account)
         return compute_widget_status(widget, settings, team.is_anyone_available, self._clock())
 

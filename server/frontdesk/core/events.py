@@ -1,12 +1,14 @@
 """Events: what one process tells every process (its own included) about one account.
 
-Three kinds, each its own frozen dataclass, so that a handler dispatches on the type and
+Four kinds, each its own frozen dataclass, so that a handler dispatches on the type and
 mypy (`assert_never`) points at every handler a new kind must reach:
 
 - `Push`: a frame for the contract's audiences (never a socket by name);
 - `CloseWidget`: close every socket of a deleted widget with a code, sending nothing;
 - `GraceStarted`: internal, a connection's close grace ends at `until` (every process arms a
-  timer for it).
+  timer for it);
+- `SettingsChanged`: internal, a widget's settings were stored or deleted (published by the
+  store in the same step as the write), so each process's view (view.py) drops what it knew.
 
 The store's bus moves them between processes as plain dicts (`to_dict` / `event_from_dict`).
 """
@@ -62,7 +64,16 @@ class GraceStarted:
         return {"k": "grace", "a": self.account, "u": self.until}
 
 
-Event = Push | CloseWidget | GraceStarted
+@dataclass(frozen=True, slots=True)
+class SettingsChanged:
+    account: str
+    widget: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"k": "settings", "a": self.account, "w": self.widget}
+
+
+Event = Push | CloseWidget | GraceStarted | SettingsChanged
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:
@@ -79,4 +90,6 @@ def event_from_dict(data: dict[str, Any]) -> Event:
         return CloseWidget(account=data["a"], widget=data["w"], code=int(data["c"]))
     if kind == "grace":
         return GraceStarted(account=data["a"], until=float(data["u"]))
+    if kind == "settings":
+        return SettingsChanged(account=data["a"], widget=data["w"])
     raise ValueError(f"unknown event kind {kind!r}")

@@ -21,15 +21,15 @@ from typing import Protocol
 from frontdesk.core.account_settings import AccountSettings
 from frontdesk.core.events import Event, Push
 from frontdesk.core.model import (
-    AgentRef,
     AgentState,
     AgentStatus,
     CloseReason,
-    ConversationState,
     StatusReason,
 )
 from frontdesk.core.settings import WidgetSettings
 from frontdesk.store.messages import ConversationPageStore, OfflineMessageStore
+from frontdesk.store.records import Conversation as Conversation  # re-exported
+from frontdesk.store.views import ViewStore, VisitorStore
 from frontdesk.store.webhooks import WebhookStore
 
 EventHandler = Callable[[Event], None]
@@ -54,23 +54,6 @@ class Team:
     @property
     def is_anyone_available(self) -> bool:
         return any(a.is_available for a in self.agents)
-
-
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    id: str
-    account: str
-    widget: str
-    visitor: str
-    state: ConversationState
-    agents: tuple[AgentRef, ...] = ()
-    position: int | None = None  # 1-based place in the account's queue, when queued
-    text: str | None = None
-    estimated_wait: int | None = None  # when queued: the estimate its visitor was last told
-    started_at: float | None = None  # epoch seconds
-    queued_at: float | None = None  # when it (last) entered the queue, while queued
-    assigned_at: float | None = None  # its latest assignment, while assigned
-    close_reason: CloseReason | None = None  # once closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +107,11 @@ class BusStore(Protocol):
 
     async def unwatch(self, account: str) -> None:
         """Stop delivering the account's events (events already on the way may still come)."""
+
+    def listening_since(self, account: str) -> float | None:
+        """The loop time since which the account's events have reached on_event without a
+        gap (its subscription was made, or last made again, then); None while they may not
+        (not watched, or the subscription was lost and is being made again)."""
 
     # --- publishing -----------------------------------------------------------------------
     async def publish(self, event: Event) -> None:
@@ -211,8 +199,8 @@ class PresenceStore(Protocol):
         """(account, earliest grace end) for every account with a connection in its grace."""
 
 
-class ConversationStore(Protocol):
-    """Conversations, their routing and the queue, and visitors' sockets."""
+class ConversationStore(VisitorStore, Protocol):
+    """Conversations, their routing and the queue, and visitors' sockets (views.py)."""
 
     # --- conversations (survive a restart) -------------------------------------------------
     async def start_conversation(self, account: str, widget: str, conversation: str,
@@ -241,16 +229,6 @@ class ConversationStore(Protocol):
     async def visitor_conversation(self, account: str, widget: str,
                                    visitor: str) -> Conversation | None:
         """The visitor's open (assigned or queued) conversation on the widget, if any."""
-
-    async def visitor_connected(self, account: str, widget: str, visitor: str) -> None:
-        """Count one more open socket of the visitor on the widget (any process)."""
-
-    async def visitor_disconnected(self, account: str, widget: str, visitor: str) -> bool:
-        """Count one socket fewer; True when the visitor has no socket left anywhere.
-
-        A process that dies leaves its sockets counted, so its visitors are never taken for
-        gone: the safe direction (their queued conversations wait for an agent or a close).
-        """
 
     async def abandon_queued(self, account: str, widget: str, visitor: str,
                              now: float) -> CloseResult | None:
@@ -392,5 +370,5 @@ class UpkeepStore(Protocol):
 
 class Store(BusStore, WidgetStore, PresenceStore, ConversationStore, OfflineMessageStore,
             ConversationPageStore, HistoryStore, AccountStore, UpkeepStore, WebhookStore,
-            Protocol):
+            ViewStore, Protocol):
     """Every concern: what memory.py and redis.py implement."""

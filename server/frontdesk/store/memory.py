@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from frontdesk.core.errors import WrongAccount
-from frontdesk.core.events import Event, Push
+from frontdesk.core.events import Event, Push, SettingsChanged
 from frontdesk.core.model import AgentStatus, StatusReason
 from frontdesk.core.settings import WidgetSettings
 from frontdesk.store.base import EventHandler, Team
@@ -21,6 +21,7 @@ from frontdesk.store.memory_messages import MemoryMessages
 from frontdesk.store.memory_state import _Agent
 from frontdesk.store.memory_upkeep import MemoryUpkeep
 from frontdesk.store.memory_webhooks import MemoryWebhooks
+from frontdesk.store.views import AccountSnapshot
 
 
 class MemoryStore(MemoryUpkeep, MemoryMessages, MemoryHistory, MemoryWebhooks):
@@ -47,6 +48,10 @@ class MemoryStore(MemoryUpkeep, MemoryMessages, MemoryHistory, MemoryWebhooks):
     async def unwatch(self, account: str) -> None:
         return None
 
+    def listening_since(self, account: str) -> float | None:
+        """Events are handed over in the publishing call itself: never a gap."""
+        return float("-inf")
+
     # --- widgets ----------------------------------------------------------------------------
     async def put_widget(self, widget: str, settings: WidgetSettings) -> bool:
         old = self._widgets.get(widget)
@@ -56,6 +61,7 @@ class MemoryStore(MemoryUpkeep, MemoryMessages, MemoryHistory, MemoryWebhooks):
         acct = self._account(settings.account)
         acct.widgets.add(widget)
         acct.version += 1
+        await self.publish(SettingsChanged(settings.account, widget))
         return old is None
 
     async def get_widget(self, widget: str) -> WidgetSettings | None:
@@ -67,6 +73,7 @@ class MemoryStore(MemoryUpkeep, MemoryMessages, MemoryHistory, MemoryWebhooks):
             acct = self._account(old.account)
             acct.widgets.discard(widget)
             acct.version += 1
+            await self.publish(SettingsChanged(old.account, widget))
         return old
 
     async def list_widgets(self, account: str) -> dict[str, WidgetSettings]:
@@ -74,6 +81,17 @@ class MemoryStore(MemoryUpkeep, MemoryMessages, MemoryHistory, MemoryWebhooks):
         if acct is None:
             return {}
         return {w: self._widgets[w] for w in sorted(acct.widgets)}
+
+    async def account_snapshot(self, account: str,
+                               known_version: int | None = None) -> AccountSnapshot | None:
+        acct = self._accounts.get(account)
+        version = 0 if acct is None else acct.version
+        if version == known_version:
+            return None
+        if acct is None:
+            return AccountSnapshot(version, {}, {})
+        return AccountSnapshot(version, {w: self._widgets[w] for w in sorted(acct.widgets)},
+                               {a: record.is_available for a, record in acct.agents.items()})
 
     # --- agents -------------------------------------------------------------------------------
     async def see_agent(self, account: str, agent: str, name: str) -> bool:

@@ -218,6 +218,11 @@ class MemoryConversations(MemoryState):
         key = (account, widget, visitor)
         self._visitor_sockets[key] = self._visitor_sockets.get(key, 0) + 1
 
+    async def visitor_arrival(self, account: str, widget: str,
+                              visitor: str) -> Conversation | None:
+        await self.visitor_connected(account, widget, visitor)
+        return await self.visitor_conversation(account, widget, visitor)
+
     async def visitor_disconnected(self, account: str, widget: str, visitor: str) -> bool:
         key = (account, widget, visitor)
         left = self._visitor_sockets.get(key, 0) - 1

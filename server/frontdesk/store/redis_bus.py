@@ -69,12 +69,9 @@ class RedisBus(RedisBase):
         self._shards: dict[str, _Shard] = {}  # node name -> its subscribed connection
         self._home: dict[str, str] = {}  # channel -> the node name it is subscribed on
         self._orphans: set[str] = set()  # wanted channels with no subscription right now
+        self._since: dict[str, float] = {}  # channel -> loop time its subscription was made
         self._repair_needed = asyncio.Event()
         self._failing = False
-
-    @property
-    def _publish_command(self) -> str:
-        return "SPUBLISH" if self._cluster is not None else "PUBLISH"
 
     # --- life -------------------------------------------------------------------------------
     async def open(self, on_event: EventHandler,
@@ -102,6 +99,7 @@ class RedisBus(RedisBase):
             await shard.aclose()
         self._shards.clear()
         self._home.clear()
+        self._since.clear()
         await self._redis.aclose()
         if self._pool is not None:
             await self._pool.disconnect()
@@ -144,9 +142,13 @@ class RedisBus(RedisBase):
         except _REDIS_ERRORS as exc:
             raise StoreUnavailable(f"redis unavailable (watch): {exc}") from exc
 
+    def listening_since(self, account: str) -> float | None:
+        return self._since.get(keys.account_channel(account))
+
     async def unwatch(self, account: str) -> None:
         channel = keys.account_channel(account)
         self._watched.discard(channel)
+        self._since.pop(channel, None)
         self._orphans.discard(channel)
         name = self._home.pop(channel, None)
         shard = self._shards.get(name) if name is not None else None
@@ -162,10 +164,13 @@ class RedisBus(RedisBase):
 
     async def _subscribe(self, channel: str) -> None:
         """Subscribe `channel` on the node that owns it; on failure it is left to _repair."""
+        self._since.pop(channel, None)
         try:
             shard = await self._shard_for(channel)
             self._home[channel] = shard.name
             await shard.subscribe(channel)
+            if channel in self._watched and self._home.get(channel) == shard.name:
+                self._since[channel] = asyncio.get_running_loop().time()
         except BaseException:
             self._home.pop(channel, None)
             if channel in self._watched:
@@ -219,6 +224,7 @@ class RedisBus(RedisBase):
         if self._shards.get(shard.name) is shard:
             del self._shards[shard.name]
         for channel in shard.channels:
+            self._since.pop(channel, None)  # its events may be lost from here on
             if self._home.get(channel) == shard.name:
                 del self._home[channel]
             if channel in self._watched:
@@ -261,6 +267,7 @@ class RedisBus(RedisBase):
 
     def _unsubscribed(self, shard: _Shard, channel: str) -> None:
         """An unsubscribe we did not ask for (its slot moved to another node): resubscribe."""
+        self._since.pop(channel, None)
         if channel in shard.channels:
             shard.channels.discard(channel)
             if self._home.get(channel) == shard.name:

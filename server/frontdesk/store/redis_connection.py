@@ -61,7 +61,7 @@ _REDIS_ERRORS = (RedisError, RedisClusterException, OSError, TimeoutError)
 _ROUTING_SCRIPTS = frozenset({"start_conversation", "close_conversation", "assign_queued",
                               "get_conversation", "open_conversations", "abandon_queued",
                               "reassign", "review"})
-_SCRIPTS = ("put_widget", "delete_widget", "release_claim", "see_agent", "set_agent_status",
+_SCRIPTS = ("put_widget", "delete_widget", "account_snapshot", "release_claim", "see_agent", "set_agent_status",
             "team", "add_connection", "end_connection", "sweep", "sweep_node", "bury_nodes",
             "publish_if_changed", "visitor_disconnected", "offline_message", "settle_review",
             *sorted(_ROUTING_SCRIPTS), "history_record", "history_moment", "history_read",
@@ -207,6 +207,10 @@ class RedisBase:
         self._resyncer: asyncio.Task[None] | None = None
         self._resync = asyncio.Event()
         self._pending_ends: dict[tuple[str, str], str] = {}  # (account, connection) -> agent
+
+    @property
+    def _publish_command(self) -> str:
+        return "SPUBLISH" if self._cluster is not None else "PUBLISH"
 
     @property
     def node(self) -> str:

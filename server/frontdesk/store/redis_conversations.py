@@ -133,6 +133,12 @@ class RedisConversations(RedisBase):
                                   keys.visitor_field(widget, visitor), 1)
 
     @_translated
+    async def visitor_arrival(self, account: str, widget: str,
+                              visitor: str) -> Conversation | None:
+        await self.visitor_connected(account, widget, visitor)
+        return await self.visitor_conversation(account, widget, visitor)
+
+    @_translated
     async def visitor_disconnected(self, account: str, widget: str, visitor: str) -> bool:
         return bool(await self._script(
             "visitor_disconnected", [keys.AccountKeys(account).visitor_sockets],

@@ -6,16 +6,21 @@ import contextlib
 import json
 import logging
 
+from frontdesk import codec
 from frontdesk.core.errors import WrongAccount
+from frontdesk.core.events import SettingsChanged
+from frontdesk.core.model import AgentStatus
 from frontdesk.core.settings import WidgetSettings, settings_to_json
 from frontdesk.store import keys
 from frontdesk.store.redis_connection import (
     _REDIS_ERRORS,
     RedisBase,
+    _pairs,
     _settings_from_json,
     _text,
     _translated,
 )
+from frontdesk.store.views import AccountSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +45,8 @@ class RedisWidgets(RedisBase):
                 "put_widget", [ak.widgets, ak.routing, ak.meta],
                 [widget, document,
                  f"{settings.routing.value} {settings.max_conversations_per_agent}"
-                 f" {settings.max_queue} {settings.max_queue_wait!r}"])
+                 f" {settings.max_queue} {settings.max_queue_wait!r}",
+                 *self._settings_changed(account, widget)])
         except _REDIS_ERRORS:
             if owner is None:  # best effort: do not leave a claim without a widget behind
                 with contextlib.suppress(*_REDIS_ERRORS):
@@ -85,9 +91,35 @@ class RedisWidgets(RedisBase):
             return None
         account = _text(owner)
         ak = keys.AccountKeys(account)
-        old = await self._script("delete_widget", [ak.widgets, ak.routing, ak.meta], [widget])
+        old = await self._script("delete_widget", [ak.widgets, ak.routing, ak.meta],
+                                 [widget, *self._settings_changed(account, widget)])
         await self._script("release_claim", [claim], [account])
         return None if old is None else _settings_from_json(old)
+
+    def _settings_changed(self, account: str, widget: str) -> list[str | bytes]:
+        """The script arguments that publish SettingsChanged in the write's own step."""
+        event = codec.pack_event(SettingsChanged(account, widget).to_dict())
+        return [self._publish_command, keys.account_channel(account), event]
+
+    @_translated
+    async def account_snapshot(self, account: str,
+                               known_version: int | None = None) -> AccountSnapshot | None:
+        ak = keys.AccountKeys(account)
+        reply = await self._script(
+            "account_snapshot", [ak.meta, ak.widgets, ak.agents, ak.status, ak.connected],
+            ["" if known_version is None else str(int(known_version))])
+        version = int(reply[0])
+        if len(reply) == 1:
+            return None
+        widgets, names, statuses, connected = reply[1], reply[2], _pairs(reply[3]), reply[4]
+        counts = _pairs(connected)
+        online = AgentStatus.ONLINE.value
+        return AccountSnapshot(
+            version,
+            {_text(widgets[i]): _settings_from_json(widgets[i + 1])
+             for i in range(0, len(widgets), 2)},
+            {agent: statuses.get(agent, online) == online and int(counts.get(agent, 0)) > 0
+             for agent in map(_text, names)})
 
     @_translated
     async def list_widgets(self, account: str) -> dict[str, WidgetSettings]:

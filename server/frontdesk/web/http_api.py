@@ -70,7 +70,7 @@ async def put_widget(request: Request) -> Response:
 async def get_widget(request: Request) -> Response:
     require_api_key(request)
     widget = _id(request, "widget")
-    settings = await _node(request).widgets.get(widget)
+    settings = await _node(request).widgets.get(widget, fresh=True)  # 503 while unreachable
     if settings is None:
         raise ApiError(404, "no such widget")
     return JSONResponse(settings_to_json(settings))
@@ -87,7 +87,7 @@ async def delete_widget(request: Request) -> Response:
 async def widget_status(request: Request) -> Response:
     """Public: the widget.status payload without its `type`."""
     widget = _id(request, "widget")
-    view = await _node(request).widgets.status(widget)
+    view = await _node(request).widgets.status(widget, fresh=True)  # 503 while unreachable
     if view is None:
         raise ApiError(404, "no such widget")
     payload = view.to_payload()

@@ -8,6 +8,10 @@
 -- ARGV[1] widget id
 -- ARGV[2] settings JSON (settings_to_json)
 -- ARGV[3] "<routing> <max_conversations_per_agent>", what the conversation scripts read
+-- ARGV[4] the publish command: PUBLISH (one Redis) or SPUBLISH (a cluster)
+-- ARGV[5] the account's channel (in the keys' slot)
+-- ARGV[6] the SettingsChanged event (codec.pack_event): published in this same step, so no
+--   process's view (view.py) can miss a settings change that was stored
 -- Returns 1 when the widget is new in the account, else 0.
 --
 -- Why no account check here: "a widget belongs to one account for good" is decided before
@@ -21,4 +25,5 @@
 local new = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HINCRBY', KEYS[3], 'version', 1)
+redis.call(ARGV[4], ARGV[5], ARGV[6])
 return new

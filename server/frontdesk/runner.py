@@ -1,5 +1,7 @@
-"""Runs the app on uvicorn with Frontdesk's WebSocket protocol (web/protocol.py) and its
-HTTP protocol with a request deadline and a connection cap (web/http_protocol.py)."""
+"""Runs the app on uvicorn with Frontdesk's protocols: each connection starts at the front
+door (web/front_door.py), which hands WebSocket upgrades to our WebSocket protocol
+(web/protocol.py) and the rest to uvicorn's HTTP protocol with a request deadline and a
+connection cap (web/http_protocol.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from frontdesk import __version__
 from frontdesk.config import Settings, store_description
 from frontdesk.core.throttle import Throttle
 from frontdesk.web.app import FrontdeskApp
-from frontdesk.web.http_protocol import http_protocol_class
+from frontdesk.web.front_door import FrontDoor
 from frontdesk.web.protocol import BAD_INPUT_LOG_EVERY, FrontdeskWebSocketProtocol
 
 log = logging.getLogger("frontdesk")
@@ -40,7 +42,7 @@ def uvicorn_config(app: FrontdeskApp, settings: Settings, host: str, port: int,
         app, max_pending_bytes=settings.max_pending_bytes, host=host, port=port,
         request_timeout=settings.request_timeout,
         max_http_connections=settings.max_http_connections,
-        http=http_protocol_class(),
+        http=FrontDoor,
         ws=FrontdeskWebSocketProtocol,
         ws_max_size=settings.max_frame,
         ws_ping_interval=None,  # presence uses data frames; control frames do not count

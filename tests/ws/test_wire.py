@@ -238,3 +238,27 @@ async def test_idle_sockets_have_no_task_and_still_answer(server, site):
                              "conversation.rejected", "error"), frame
     for raw in raws:
         raw.close()
+
+
+async def test_a_handshake_split_across_writes_and_a_hello_right_behind_it_work(server, site):
+    """The front door takes a whole upgrade request in one read; a head split across reads
+    goes through the HTTP protocol, which upgrades as well."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    head = (f"GET /ws/widget/site HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+            f"Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: {KEY}\r\n"
+            f"Sec-WebSocket-Version: 13\r\n\r\n").encode()
+    writer.write(head[:20])
+    await writer.drain()
+    await asyncio.sleep(0.1)
+    writer.write(head[20:])
+    raw = Raw(reader, writer)
+    assert (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)).startswith(b"HTTP/1.1 101")
+    assert (await raw.hello())["type"] == "welcome"
+    raw.close()
+    # the hello in the same write as the head: kept, and answered after the 101
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(head + masked(1, b'{"type":"hello"}'))
+    assert (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)).startswith(b"HTTP/1.1 101")
+    raw = Raw(reader, writer)
+    assert (await raw.data())["type"] == "welcome"
+    raw.close()

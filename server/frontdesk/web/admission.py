@@ -10,8 +10,8 @@ line: an agent must be counted again within the close grace or it looks gone.
 While the store is known to be down (StoreHealth), nobody waits: the hello gets 1013 at once.
 
 A hello's store step is the most common thing a connection does: a free lane is taken
-without waiting (no future, no task switch), and the step has one deadline (one
-`asyncio.Timeout`), with no context-manager stack around it.
+without waiting (no future, no task switch), and the step's deadline is an entry
+of one shared timer (web/wheel.py), with no context-manager stack around it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from frontdesk.core.errors import StoreUnavailable
+from frontdesk.web.wheel import Wheel
 
 ADMISSION_WAIT = 8.0  # within the 10 s a socket has for its hello
 WIDGET_LANE = 32
@@ -73,6 +74,7 @@ class Admission:
         self._store_ok = store_ok
         self._lanes = {False: Lane(widgets), True: Lane(agents)}
         self._wait = wait
+        self.deadlines = Wheel()  # store_step's
 
     async def enter(self, agent: bool) -> None:
         """Take a place in the line (`agent`'s), or raise Refused."""
@@ -93,34 +95,45 @@ class Admission:
 
 class store_step:  # noqa: N801 - used as `async with store_step(...)`, like a function
     """A step of a hello that needs the store: admitted to its line (`agent`; None: no line)
-    and within `seconds`, else StoreUnavailable (Refused when not admitted)."""
+    and within `seconds`, else StoreUnavailable (Refused when not admitted).
 
-    __slots__ = ("admission", "seconds", "agent", "timeout")
+    The deadline is an entry of the admission's Wheel (web/wheel.py), not a loop timer of
+    its own: when it comes, the step's task is cancelled, and the cancellation becomes
+    StoreUnavailable here (unless the task was also cancelled by someone else)."""
+
+    __slots__ = ("admission", "seconds", "agent", "task", "key", "cancelling", "expired")
 
     def __init__(self, admission: Admission, seconds: float, *, agent: bool | None = None,
                  ) -> None:
         self.admission = admission
         self.seconds = seconds
         self.agent = agent
-        self.timeout: asyncio.Timeout | None = None
+        self.key = 0
+        self.expired = False
 
     async def __aenter__(self) -> None:
         if self.agent is not None:
             await self.admission.enter(self.agent)
-        self.timeout = asyncio.timeout(self.seconds)
-        await self.timeout.__aenter__()
+        task = asyncio.current_task()
+        assert task is not None
+        self.task = task
+        self.cancelling = task.cancelling()
+        wheel = self.admission.deadlines
+        self.key = wheel.add(self, wheel.time() + self.seconds)
+
+    def on_due(self) -> None:
+        self.key = 0
+        self.expired = True
+        self.task.cancel()
 
     async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
-        assert self.timeout is not None
-        try:
-            await self.timeout.__aexit__(kind, exc, tb)
-        except TimeoutError:
-            timed_out = True  # our deadline passed
-        else:
-            timed_out = kind is not None and issubclass(kind, TimeoutError)
-        finally:
-            if self.agent is not None:
-                self.admission.leave(self.agent)
+        if self.key:
+            self.admission.deadlines.discard(self, self.key)
+        if self.agent is not None:
+            self.admission.leave(self.agent)
+        timed_out = kind is not None and issubclass(kind, TimeoutError)
+        if self.expired and kind is not None and issubclass(kind, asyncio.CancelledError):
+            timed_out = self.task.uncancel() <= self.cancelling  # else: cancelled for good
         if timed_out:
             raise StoreUnavailable("the store did not answer in time") from None

@@ -52,11 +52,13 @@ class Waiting:
         self.timeout = timeout
         self.timer: Any = None
 
-    def start(self, connection: Any) -> None:
-        now = self.loop.time()
+    def start(self, connection: Any) -> float:
+        """`connection` waits for a request from now on; returns now."""
+        now: float = self.loop.time()
         self.since[connection] = now
         if self.timer is None:
             self.timer = self.loop.call_at(now + self.timeout, self.sweep)
+        return now
 
     def sweep(self) -> None:
         self.timer = None
@@ -68,6 +70,14 @@ class Waiting:
                 return
             del self.since[connection]
             connection._timed_out()
+
+    def make_room(self) -> bool:
+        """Close the connection that has waited longest for its request, if long enough."""
+        oldest = next(iter(self.since.items()), None)
+        if oldest is None or self.loop.time() - oldest[1] < EVICT_AFTER:
+            return False
+        oldest[0]._drop()
+        return True
 
 
 class RequestDeadline:
@@ -85,9 +95,9 @@ class RequestDeadline:
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self._done = False  # answered 408 or 503: what the client still sends is ignored
-        waiting = self._waiting = _waiting_of(self.server_state, self.loop,
-                                              self._limit("request_timeout", 10.0))
-        if len(waiting.open) >= self._limit("max_http_connections", 4096) and not self._make_room(waiting):
+        waiting = self._waiting = waiting_of(self.server_state, self.loop,
+                                             self._limit("request_timeout", 10.0))
+        if len(waiting.open) >= self._limit("max_http_connections", 4096) and not waiting.make_room():
             held = waiting.full_log.allow(self.loop.time())
             if held is not None:
                 log.info("refused an HTTP connection: %d are open, none waiting long enough "
@@ -181,16 +191,18 @@ class RequestDeadline:
         else:
             self.transport.close()
 
-    def _make_room(self, waiting: Waiting) -> bool:
-        """Close the connection that has waited longest for its request, if long enough."""
-        oldest = next(iter(waiting.since.items()), None)
-        if oldest is None or self.loop.time() - oldest[1] < EVICT_AFTER:
-            return False
-        oldest[0]._drop()
-        return True
+    def keep_deadline(self, began: float) -> None:
+        """Handed over by web/front_door.py after a late first byte: until a request head
+        has come, the deadline counts from the accept (`began`), not from the handover."""
+        self.loop.call_at(began + self._waiting.timeout, self._first_request_due)
+
+    def _first_request_due(self) -> None:
+        if self.cycle is None and self in self._waiting.since and not self._done:
+            self._waiting.since.pop(self, None)
+            self._timed_out()
 
 
-def _waiting_of(server_state: Any, loop: Any, timeout: float) -> Waiting:
+def waiting_of(server_state: Any, loop: Any, timeout: float) -> Waiting:
     """Per uvicorn server (tests run several in one process), kept on its shared state."""
     waiting = getattr(server_state, "frontdesk_waiting", None)
     if waiting is None:

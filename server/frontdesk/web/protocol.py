@@ -107,7 +107,7 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
     # --- the opening handshake -----------------------------------------------------------------
     def upgrade(self, method: str, target: bytes, headers: list[tuple[bytes, bytes]]) -> None:
         """The request as uvicorn's HTTP protocol parsed it (web/http_protocol.py)."""
-        self._route(wire.upgrade_of(method, target, headers))
+        self.route(wire.upgrade_of(method, target, headers))
 
     def _read_request(self, data: bytes) -> None:
         """The request as raw bytes (uvicorn's own handover, e.g. from h11)."""
@@ -122,9 +122,9 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
         if upgrade is None:
             self.refuse(400, "invalid HTTP request")
         else:
-            self._route(upgrade)
+            self.route(upgrade)
 
-    def _route(self, upgrade: wire.Upgrade) -> None:
+    def route(self, upgrade: wire.Upgrade) -> None:
         problem = upgrade.problem()
         if problem is not None:
             self.refuse(*problem)

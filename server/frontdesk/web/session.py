@@ -5,7 +5,8 @@ each data message to `Session.on_message` from its read callback. A session has 
 while it has something to wait for: its opening (`open`: the handshake's store read, the
 hello, the welcome's reads), the commands that need the store (web/worker.py), and its end
 (`leave`: the store learns that the connection is gone). An idle socket has none: its
-silence is a loop timer, its frames are parsed in the callback, and a ping is answered there.
+silence is an entry of a shared timer (web/wheel.py), its frames are parsed in the
+callback, and a ping is answered there.
 
 Nothing here waits for the store longer than `store_deadline` (2 s): a hello that cannot be
 answered by then is closed with 1013, and a frame that needs the store gets `unavailable`.
@@ -14,6 +15,7 @@ answered by then is closed with 1013, and a frame that needs the store gets `una
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import secrets
 from collections import deque
@@ -34,13 +36,35 @@ log = logging.getLogger("frontdesk.ws")
 GRACEFUL = (None, int(CloseCode.GOING_AWAY))  # closed by the client, or by our shutdown
 UNREAD_RECHECK = 0.05
 OPENING, SERVING, ENDED = range(3)
+HOLD = 16  # frames held while opening before the socket stops reading (bounds the memory)
+
+_ids = itertools.count()
+_ID_PREFIX = secrets.token_hex(4)  # this process's: ids are unique across processes too
+
+
+def session_id() -> str:
+    """16 hex digits, unique (a per-process random prefix and a counter): no system call."""
+    return f"{_ID_PREFIX}{next(_ids) & 0xFFFFFFFF:08x}"
+
+
+_frames_in: dict[tuple[int, ClientKind], tuple[Any, Any]] = {}
+
+
+def frames_in(node: Node, kind: ClientKind) -> Any:
+    """The node's frames_in counter for `kind`, labelled once (labels() takes a lock). The
+    entry holds the metrics object too, so that its id is not reused while cached."""
+    metrics = node.metrics
+    entry = _frames_in.get((id(metrics), kind))
+    if entry is None:
+        entry = _frames_in[(id(metrics), kind)] = (metrics, metrics.frames_in.labels(kind.value))
+    return entry[1]
 
 
 class Session:
     """State of one socket: small on purpose (slots), since there are many of them."""
 
-    __slots__ = ("node", "sock", "rate", "last_seen", "timer", "watch_key", "id", "worker",
-                 "phase", "held", "waiter", "ended")
+    __slots__ = ("node", "sock", "rate", "last_seen", "watch_key", "id", "worker", "phase",
+                 "held", "waiter", "ended")
     kind: ClassVar[ClientKind]
 
     def __init__(self, node: Node, sock: FrontdeskWebSocketProtocol) -> None:
@@ -48,9 +72,9 @@ class Session:
         self.sock = sock
         self.rate = FrameRate(node.settings.max_frames_per_window)
         self.last_seen = 0.0
-        self.timer: asyncio.TimerHandle | None = None  # the hello deadline
-        self.watch_key = 0  # where the server's SilenceWatch keeps us (0: not watched)
-        self.id = secrets.token_hex(8)
+        # its bucket in the server's Wheel (0: none): the hello deadline, then the silence
+        self.watch_key = 0
+        self.id = session_id()
         self.worker: Worker | None = None  # made when the first frame needs the store
         self.phase = OPENING
         self.held: deque[str | bytes] | None = None  # frames received while opening
@@ -114,15 +138,11 @@ class Session:
         self.sock.encoding = encoding or Encoding.JSON
         self.sock.encoding_undecided = encoding is None
         self.sock.accept(encoding.value if encoding else None)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.node.settings.hello_timeout
+        wheel = self.sock.server.silence
+        deadline = wheel.time() + self.node.settings.hello_timeout
         if not self.ended:
-            self.timer = loop.call_at(deadline, self._no_hello)
+            self.watch_key = wheel.add(self, deadline)
         return deadline
-
-    def _no_hello(self) -> None:
-        self.timer = None
-        self.close(CloseCode.NO_HELLO, "no hello in time")
 
     async def next_frame(self) -> str | bytes | None:
         """While opening: the next data frame, or None once the socket has ended."""
@@ -157,9 +177,9 @@ class Session:
 
     def hello_taken(self) -> None:
         """A good hello arrived: its deadline no longer applies."""
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        if self.watch_key:
+            self.sock.server.silence.discard(self, self.watch_key)
+            self.watch_key = 0
 
     # --- frames, from the protocol's callback ---------------------------------------------------
     def on_message(self, data: str | bytes) -> None:
@@ -168,7 +188,8 @@ class Session:
                 if self.held is None:
                     self.held = deque()
                 self.held.append(data)
-                self.sock.hold_reading()
+                if len(self.held) >= HOLD:
+                    self.sock.hold_reading()
                 self._wake()
             return
         try:
@@ -193,7 +214,7 @@ class Session:
         """Count a frame received: it proves the client alive, and it may be one too many."""
         now = self.sock.server.loop.time()
         self.last_seen = now
-        self.node.metrics.frames_in.labels(self.kind.value).inc()
+        frames_in(self.node, self.kind).inc()
         if not self.rate.allow(now):
             self.close(CloseCode.TOO_MANY_FRAMES, "too many frames")
             return False
@@ -233,12 +254,17 @@ class Session:
 
     # --- silence and the end ----------------------------------------------------------------------
     def watch_silence(self) -> None:
-        """Moved lazily: at most one look per TTL, none per frame (web/silence.py)."""
+        """Moved lazily: at most one look per TTL, none per frame (web/wheel.py)."""
         due = max(self.last_seen, self.sock.last_frame_at) + self.node.settings.presence_ttl
         self.watch_key = self.sock.server.silence.add(self, due)
 
-    def silence_due(self) -> None:
+    def on_due(self) -> None:
+        """A deadline came (web/wheel.py): the hello's (4408), or the silence's (4000, or
+        look again later)."""
         self.watch_key = 0
+        if self.phase == OPENING:
+            self.close(CloseCode.NO_HELLO, "no hello in time")
+            return
         if self.phase != SERVING:
             return
         now = self.sock.server.loop.time()
@@ -252,9 +278,6 @@ class Session:
     def on_end(self) -> None:
         """The socket ended (or is closing): from its protocol, once."""
         self.ended = True
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
         if self.watch_key:
             self.sock.server.silence.discard(self, self.watch_key)
             self.watch_key = 0

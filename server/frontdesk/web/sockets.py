@@ -11,7 +11,7 @@ import termios
 from typing import Any, Protocol
 
 from frontdesk.core.throttle import Throttle
-from frontdesk.web.silence import SilenceWatch
+from frontdesk.web.wheel import Wheel
 
 DEFAULT_MAX_PENDING_BYTES = 256 * 1024
 DEFAULT_MAX_FRAME = 1024 * 1024
@@ -46,7 +46,7 @@ class SocketServer:
         throttle = getattr(config, "bad_utf8_log", None)
         self.bad_utf8_log: Throttle = throttle or Throttle(BAD_INPUT_LOG_EVERY)
         self.app = _socket_app(config.loaded_app)
-        self.silence = SilenceWatch(self.loop)  # web/session.py: the presence TTL
+        self.silence = Wheel(self.loop)  # web/session.py: the presence TTL
 
     def open_socket(self, sock: Any, path: str, subprotocols: list[str],
                     origin: str | None) -> bool:

@@ -32,16 +32,19 @@ VALID_CLOSE = frozenset((1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1
 class Upgrade:
     """What the server needs of an upgrade request (nothing else of it is kept)."""
 
-    __slots__ = ("method", "path", "key", "version", "subprotocols", "origin")
+    __slots__ = ("method", "path", "key", "version", "subprotocols", "origin", "websocket")
 
     def __init__(self, method: str, path: str, key: bytes | None, version: bytes | None,
-                 subprotocols: list[str], origin: str | None) -> None:
+                 subprotocols: list[str], origin: str | None, websocket: bool = True) -> None:
         self.method = method
         self.path = path
         self.key = key
         self.version = version
         self.subprotocols = subprotocols
         self.origin = origin
+        # `Upgrade: websocket` and `Connection: upgrade`, and no body: what uvicorn's HTTP
+        # protocol would hand over as an upgrade (web/front_door.py asks it of raw requests)
+        self.websocket = websocket
 
     def problem(self) -> tuple[int, str] | None:
         """Why the handshake cannot succeed, as (HTTP status, message), or None."""
@@ -59,40 +62,58 @@ class Upgrade:
         return None if ok else (400, "invalid Sec-WebSocket-Key header")
 
 
+WANTED = frozenset((b"sec-websocket-key", b"sec-websocket-version", b"sec-websocket-protocol",
+                    b"origin", b"upgrade", b"connection", b"content-length",
+                    b"transfer-encoding"))
+
+
 def upgrade_of(method: str, target: bytes, headers: list[tuple[bytes, bytes]]) -> Upgrade:
     """From a parsed request: header names lower case, as uvicorn's HTTP protocols keep them."""
-    key = version = None
-    origin = None
+    key = version = origin = None
     subprotocols: list[str] = []
     keys = 0
+    upgrade = connection = body = False
     for name, value in headers:
+        if name not in WANTED:
+            continue
         if name == b"sec-websocket-key":
             key, keys = value.strip(), keys + 1
         elif name == b"sec-websocket-version":
             version = value.strip()
         elif name == b"sec-websocket-protocol":
-            subprotocols.extend(token.strip() for token in value.decode("latin-1").split(","))
-        elif name == b"origin" and origin is None:
-            origin = value.decode("latin-1")
+            subprotocols += [token.strip() for token in value.decode("latin-1").split(",")]
+        elif name == b"origin":
+            if origin is None:
+                origin = value.decode("latin-1")
+        elif name == b"upgrade":
+            upgrade = value.strip().lower() == b"websocket"
+        elif name == b"connection":
+            tokens = value.lower()
+            connection = tokens == b"upgrade" or b"upgrade" in [
+                token.strip() for token in tokens.split(b",")]
+        else:  # content-length, transfer-encoding
+            body = True
     raw_path = target.partition(b"?")[0].decode("latin-1")
     path = unquote(raw_path) if "%" in raw_path else raw_path
-    return Upgrade(method, path, key if keys == 1 else None, version, subprotocols, origin)
+    return Upgrade(method, path, key if keys == 1 else None, version, subprotocols, origin,
+                   upgrade and connection and not body)
 
 
 def parse_request(data: bytes) -> Upgrade | None:
-    """A whole request head (up to the blank line) as bytes; None when it is not HTTP."""
-    head = data.split(b"\r\n")
-    parts = head[0].split(b" ")
-    if len(parts) != 3 or not parts[2].startswith(b"HTTP/"):
+    """A whole request head (up to the blank line) as bytes; None when it is not plain
+    HTTP/1 (then a real HTTP parser judges it)."""
+    lines = data.split(b"\r\n")
+    if data.count(b"\n") != len(lines) - 1 or data.count(b"\r") != len(lines) - 1:
+        return None  # a bare CR or LF
+    parts = lines[0].split(b" ")
+    if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
         return None
     headers = []
-    for line in head[1:]:
-        if not line:
-            continue
+    for line in lines[1:]:
         name, sep, value = line.partition(b":")
-        if not sep:
+        if not sep or not name or name[-1:] in (b" ", b"\t") or name[:1] in (b" ", b"\t"):
             return None
-        headers.append((name.strip().lower(), value.strip()))
+        headers.append((name.lower(), value.strip()))
     return upgrade_of(parts[0].decode("latin-1"), parts[1], headers)
 
 

@@ -1,14 +1,16 @@
-"""Every socket's silence deadline (contract: 4000 after the presence TTL) on one loop timer.
+"""Many deadlines on one loop timer: every socket's silence (contract: 4000 after the
+presence TTL; web/session.py) and every hello's store step (web/admission.py).
 
-A timer per socket costs ~0.5 KiB with uvloop (its handle, the libuv timer, the bound
-callback) and a libuv call per connection. Here sockets wait in buckets of TICK seconds,
-keyed by when they are due; one timer fires at the earliest bucket and asks each of its
-sockets to look again (`Watched.silence_due`: close, or come back in a later bucket). A
-deadline is thus kept at most TICK late, and a socket costs one set entry.
+A loop timer per deadline costs ~0.5 KiB with uvloop (its handle, the libuv timer, the bound
+callback) and two libuv calls. Here deadlines wait in buckets of TICK seconds, keyed by when
+they are due; one timer fires at the earliest bucket and calls `on_due` of each of its
+items (a socket looks again: it closes, or comes back in a later bucket). A deadline is
+thus kept at most TICK late, and costs one set entry.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from typing import Any, Protocol
@@ -19,21 +21,28 @@ TICK = 0.1
 
 
 class Watched(Protocol):
-    def silence_due(self) -> None:
-        """The deadline this socket was added for has come (it may have moved since)."""
+    def on_due(self) -> None:
+        """The deadline this item was added for has come (it may have moved since)."""
 
 
-class SilenceWatch:
+class Wheel:
     __slots__ = ("loop", "buckets", "timer", "timer_key")
 
-    def __init__(self, loop: Any) -> None:
-        self.loop = loop
+    def __init__(self, loop: Any = None) -> None:
+        self.loop = loop  # None: the running loop, at the first deadline
         self.buckets: dict[int, set[Watched]] = {}
         self.timer: Any = None
         self.timer_key = 0
 
+    def time(self) -> float:
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+        return float(self.loop.time())
+
     def add(self, watched: Watched, due: float) -> int:
         """Watch until `due` (loop time); returns the key that `discard` takes."""
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
         key = math.ceil(due / TICK)
         bucket = self.buckets.get(key)
         if bucket is None:
@@ -64,9 +73,9 @@ class SilenceWatch:
             for key in sorted(key for key in self.buckets if key <= now):
                 for watched in self.buckets.pop(key, ()):
                     try:
-                        watched.silence_due()
+                        watched.on_due()
                     except Exception:  # one socket's failure must not spare the others
-                        log.exception("watching a socket's silence failed")
+                        log.exception("a deadline's callback failed")
         finally:
             self.timer = None
             if self.buckets:

@@ -28,6 +28,7 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import (
     ClusterDownError,
+    NoScriptError,
     RedisClusterException,
     RedisError,
     ResponseError,
@@ -39,6 +40,7 @@ from frontdesk.core.settings import WidgetSettings, parse_settings
 from frontdesk.store.base import (
     EventHandler,
 )
+from frontdesk.store.redis_batch import Batch
 from frontdesk.store.redis_url import is_cluster_url, parse_cluster_url
 
 log = logging.getLogger(__name__)
@@ -201,6 +203,9 @@ class RedisBase:
         self._common = common
         self._scripts: dict[str, AsyncScript] = {
             name: self._redis.register_script(lua_source(name)) for name in _SCRIPTS}
+        # The per-connection calls of a tick share one pipeline (on one Redis: a cluster's
+        # keys live on several nodes, and there each call goes on its own).
+        self._batch = Batch(self._redis, CALL_DEADLINE) if self._cluster is None else None
         self._on_event: EventHandler | None = None
         self._on_reconnect: ReconnectHandler | None = None
         self._listener: asyncio.Task[None] | None = None
@@ -219,4 +224,22 @@ class RedisBase:
 
     async def _script(self, name: str, keys_: Sequence[str], args: Sequence[Any] = ()) -> Any:
         return await self._scripts[name](keys=list(keys_), args=list(args))
+
+    async def _batched(self, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """The commands' replies, sent with the tick's other batched calls (redis_batch)."""
+        if self._batch is not None:
+            return await self._batch.run(commands)
+        return [await self._redis.execute_command(*command) for command in commands]
+
+    async def _batched_script(self, name: str, keys_: Sequence[str],
+                              args: Sequence[Any] = ()) -> Any:
+        """A script in the tick's pipeline (one it has not loaded yet runs on its own)."""
+        if self._batch is None:
+            return await self._script(name, keys_, args)
+        try:
+            (reply,) = await self._batch.run(
+                [("EVALSHA", self._scripts[name].sha, len(keys_), *keys_, *args)])
+        except NoScriptError:  # Redis restarted, or its scripts were flushed
+            return await self._script(name, keys_, args)
+        return reply
 

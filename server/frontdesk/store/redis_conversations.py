@@ -121,26 +121,32 @@ class RedisConversations(RedisBase):
                                    visitor: str) -> Conversation | None:
         conversation = await self._redis.hget(keys.AccountKeys(account).visitors,
                                               keys.visitor_field(widget, visitor))
+        return await self._conversation_of(account, conversation)
+
+    async def _conversation_of(self, account: str, conversation: Any) -> Conversation | None:
         if conversation is None:
             return None
         raw = await self._script("get_conversation", keys.AccountKeys(account).routing_keys(),
                                  [_text(conversation)])
         return None if raw is None else self._conversation(account, json.loads(raw))
 
+    # --- visitors' sockets: batched, one pipeline per tick for all hellos and closes --------
     @_translated
     async def visitor_connected(self, account: str, widget: str, visitor: str) -> None:
-        await self._redis.hincrby(keys.AccountKeys(account).visitor_sockets,
-                                  keys.visitor_field(widget, visitor), 1)
+        await self._batched([("HINCRBY", keys.AccountKeys(account).visitor_sockets,
+                              keys.visitor_field(widget, visitor), 1)])
 
     @_translated
     async def visitor_arrival(self, account: str, widget: str,
                               visitor: str) -> Conversation | None:
-        await self.visitor_connected(account, widget, visitor)
-        return await self.visitor_conversation(account, widget, visitor)
+        ak, field = keys.AccountKeys(account), keys.visitor_field(widget, visitor)
+        _, conversation = await self._batched([("HINCRBY", ak.visitor_sockets, field, 1),
+                                               ("HGET", ak.visitors, field)])
+        return await self._conversation_of(account, conversation)  # a second trip, if any
 
     @_translated
     async def visitor_disconnected(self, account: str, widget: str, visitor: str) -> bool:
-        return bool(await self._script(
+        return bool(await self._batched_script(
             "visitor_disconnected", [keys.AccountKeys(account).visitor_sockets],
             [keys.visitor_field(widget, visitor)]))
 

@@ -45,6 +45,10 @@ __all__ = ["BAD_INPUT_LOG_EVERY", "FrontdeskWebSocketProtocol"]
 # our queue (which a 4002 drops) instead of in the transport (which nothing can drop).
 WRITE_BUFFER_HIGH = 0
 CLOSE_WAIT = 5.0
+SHUTDOWN_WAIT = 1.0  # at shutdown, a client that does not read gets less time
+# A message in more frames than this is refused like one too large (1009): empty fragments
+# would otherwise grow a socket's list without bound while staying under the rate limit.
+MAX_FRAGMENTS = 1024
 # Asked of the kernel per socket; Linux doubles it for its bookkeeping, so a socket holds at
 # most 64 KiB there. Presence frames are small: that is plenty even on a slow link.
 SEND_BUFFER = 32 * 1024
@@ -55,8 +59,8 @@ SERVER_ERROR = 500
 
 
 class FrontdeskWebSocketProtocol(asyncio.Protocol):
-    __slots__ = ("server", "transport", "state", "buf", "frag", "frag_text", "key", "handler",
-                 "read_paused", "encoding", "encoding_undecided", "server_close_code",
+    __slots__ = ("server", "transport", "state", "buf", "frag", "frag_size", "frag_text", "key",
+                 "handler", "read_paused", "pong", "encoding", "encoding_undecided", "server_close_code",
                  "writing", "paused", "pending", "pending_bytes", "last_frame_at",
                  "close_timer")
 
@@ -67,10 +71,12 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
         self.state = REQUEST
         self.buf: bytearray | None = None  # bytes received and not parsed yet
         self.frag: list[bytes] | None = None  # a fragmented message's frames so far
+        self.frag_size = 0  # their bytes
         self.frag_text = False
         self.key: bytes | None = None  # Sec-WebSocket-Key, until the handshake is answered
         self.handler: Handler | None = None  # the session, given the socket's frames
         self.read_paused = False
+        self.pong: bytes | None = None  # the latest ping's answer, while writing is paused
         self.encoding: Encoding = Encoding.JSON
         self.encoding_undecided = False  # no subprotocol of ours offered: the hello decides
         self.server_close_code: int | None = None  # set when we, not the client, close
@@ -178,8 +184,11 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
         if state != OPEN and state != CLOSING:
             if state == REQUEST:
                 self._read_request(data)
-            elif state == ROUTED:
-                self.buf = (self.buf or bytearray()) + data
+            elif state == ROUTED:  # frames sent before our answer: keep at most one message's
+                held = self.buf = (self.buf or bytearray()) + data
+                if len(held) > self.server.max_frame and not self.read_paused:
+                    self.read_paused = True  # the session releases it when it reads
+                    self.transport.pause_reading()
             return
         buf = self.buf
         if buf is not None:
@@ -214,7 +223,7 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
                     self.fail(1002, "bad control frame")
                     return
             elif length > max_frame or (
-                    self.frag is not None and length + sum(map(len, self.frag)) > max_frame):
+                    self.frag is not None and length + self.frag_size > max_frame):
                 self.fail(int(CloseCode.TOO_BIG), "frame too large")
                 return
             if end < head + length:
@@ -239,23 +248,43 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
             if fin:
                 self._message(payload, opcode == wire.TEXT)
                 return
-            self.frag, self.frag_text = [payload], opcode == wire.TEXT
+            self.frag, self.frag_size, self.frag_text = [payload], len(payload), opcode == wire.TEXT
+            self._counted()
         elif opcode == wire.CONT:
-            if self.frag is None:
+            frag = self.frag
+            if frag is None:
                 self.fail(1002, "unexpected continuation frame")
                 return
-            self.frag.append(payload)
+            frag.append(payload)
+            self.frag_size += len(payload)
             if fin:
-                data, self.frag = b"".join(self.frag), None
+                data, self.frag = b"".join(frag), None
                 self._message(data, self.frag_text)
-                return
+            elif len(frag) > MAX_FRAGMENTS:
+                self.fail(int(CloseCode.TOO_BIG), "message in too many frames")
+            else:
+                self._counted()
         elif opcode == wire.PING:
-            if self.state == OPEN:
+            self._counted()
+            if self.state != OPEN:
+                return
+            if self.writing:
                 self.transport.write(wire.control_frame(wire.PONG, payload))
+            else:  # the client does not read: answer only its latest ping (RFC 6455 5.5.3)
+                self.pong = payload
         elif opcode == wire.CLOSE:
             self._close_received(payload)
-        elif opcode != wire.PONG:
+        elif opcode == wire.PONG:
+            self._counted()
+        else:
             self.fail(1002, "unknown opcode")
+
+    def _counted(self) -> None:
+        """A frame that is not a whole message (a fragment, a control frame) counts toward the
+        rate limit all the same (contract: every frame counts), but not as a sign of life."""
+        handler = self.handler
+        if handler is not None and self.state == OPEN:
+            handler.on_frame()
 
     def _message(self, data: bytes, text: bool) -> None:
         self.last_frame_at = self.server.loop.time()
@@ -314,6 +343,10 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
             self.transport.write(data)
         if not pending:
             self.pending = None
+        if self.pong is not None and not self.paused:
+            if self.state == OPEN:
+                self.transport.write(wire.control_frame(wire.PONG, self.pong))
+            self.pong = None
         self.writing = self.state == OPEN and not self.paused
 
     def push(self, data: bytes) -> None:
@@ -336,7 +369,7 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
         self.server_close_code = int(code)
         self.state = CLOSING
         self.writing = False
-        self.pending, self.pending_bytes = None, 0
+        self.pending, self.pending_bytes, self.pong = None, 0, None
         self.transport.write(wire.close_frame(int(code), reason))
         if self.read_paused:  # keep reading so the client's close reply is seen
             self.read_paused = False
@@ -374,12 +407,16 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
             self.transport.write(wire.close_frame(code, reason))
         self._closed()
 
-    def _closed(self) -> None:
+    def _closed(self, wait: float = CLOSE_WAIT) -> None:
+        """Close the connection once what we wrote has gone; a client that does not read
+        it within `wait` seconds is cut off (its connection would otherwise stay open)."""
         self.state = CLOSED
         self.writing = False
-        self.pending, self.buf, self.frag = None, None, None
+        self.pending, self.buf, self.frag, self.pong = None, None, None, None
         self._end()
         self.transport.close()
+        if self.transport.get_write_buffer_size() and self.close_timer is None:
+            self.close_timer = self.server.loop.call_later(wait, self.transport.abort)
 
     def shutdown(self) -> None:
         """uvicorn stops: open sockets hear 1001 (clients reconnect)."""
@@ -387,11 +424,11 @@ class FrontdeskWebSocketProtocol(asyncio.Protocol):
             self.server_close_code = int(CloseCode.GOING_AWAY)
             self.transport.write(wire.close_frame(int(CloseCode.GOING_AWAY),
                                                   "server shutting down"))
-            self._closed()
+            self._closed(SHUTDOWN_WAIT)
         elif self.state == ROUTED:
             self.refuse(SERVER_ERROR)
         else:
             if self.close_timer is not None:
                 self.close_timer.cancel()
                 self.close_timer = None
-            self._closed()
+            self._closed(SHUTDOWN_WAIT)

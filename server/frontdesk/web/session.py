@@ -210,6 +210,10 @@ class Session:
                 self.worker.cancel()
             self.close(CloseCode.INTERNAL_ERROR, "internal error")  # not graceful
 
+    def on_frame(self) -> None:
+        if not self.rate.allow(self.sock.server.loop.time()):
+            self.close(CloseCode.TOO_MANY_FRAMES, "too many frames")
+
     def counted(self) -> bool:
         """Count a frame received: it proves the client alive, and it may be one too many."""
         now = self.sock.server.loop.time()

@@ -24,6 +24,9 @@ class Handler(Protocol):
     def on_message(self, data: str | bytes) -> None:
         """A whole data message: text as str, binary as bytes."""
 
+    def on_frame(self) -> None:
+        """A frame that is not a whole message (a fragment, a ping): for the rate limit."""
+
     def on_end(self) -> None:
         """The socket has ended, or is closing: called once."""
 

@@ -103,3 +103,15 @@ async def test_an_outage_is_a_store_unavailable_within_the_deadline(
     finally:
         redis_server.start()
         await store.close()
+
+
+async def test_a_pooled_connection_found_dead_is_replaced_once(redis_url: str) -> None:
+    store = await opened(redis_url)
+    try:
+        await store.visitor_arrival(ACME, "w1", "v1")  # a pooled connection now
+        async with aioredis.Redis.from_url(redis_url) as raw:
+            assert await raw.client_kill_filter(_type="normal", skipme=True) >= 1
+        assert await store.visitor_arrival(ACME, "w1", "v2") is None  # on a new connection
+        assert await store.visitor_disconnected(ACME, "w1", "v1") is True
+    finally:
+        await store.close()

@@ -12,14 +12,26 @@ once: under load the next one waits for a reply and carries more calls.
 Each call keeps its deadlines: the pipeline runs within CALL_DEADLINE, and a caller that
 stops waiting (its own deadline) just drops out of the answer. Used by redis_conversations
 on one Redis; on a cluster the calls go one by one (their keys live on different nodes).
+
+The pipeline is written by hand on a pooled connection: the commands packed as RESP arrays
+in one buffer, the replies read under the one deadline. redis-py's own pipeline packs each
+argument through its encoder and reads each reply under its own socket timeout, which cost
+more than the round trip saved (about 30 µs per call at 30 calls a pipeline). A pooled
+connection that turns out dead before any reply is read is replaced once, as redis-py's
+retry would.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 MAX_IN_FLIGHT = 4
 
@@ -31,8 +43,8 @@ class _Call:
 
 
 class Batch:
-    def __init__(self, redis: Any, deadline: float) -> None:
-        self._redis = redis
+    def __init__(self, pool: Any, deadline: float) -> None:
+        self._pool = pool  # redis-py's asyncio connection pool
         self._deadline = deadline
         self._pending: list[_Call] = []
         self._scheduled = False
@@ -73,13 +85,10 @@ class Batch:
             return
         self.pipelines += 1
         self.calls += len(calls)
+        commands = [command for call in calls for command in call.commands]
         try:
             async with asyncio.timeout(self._deadline):
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for call in calls:
-                        for command in call.commands:
-                            pipe.execute_command(*command)
-                    replies = await pipe.execute(raise_on_error=False)
+                replies = await self._exchange(pack(commands), len(commands))
         except BaseException as exc:  # the whole pipeline failed (or this task was cancelled)
             for call in calls:
                 if not call.future.done():
@@ -98,6 +107,51 @@ class Batch:
                 call.future.set_exception(failed)
             else:
                 call.future.set_result(mine)
+
+
+    async def _exchange(self, packed: bytes, count: int) -> list[Any]:
+        """Send the packed commands on one pooled connection and read `count` replies (an
+        error reply is kept in its place, as an exception)."""
+        for attempt in range(2):
+            replies: list[Any] = []
+            connection = await self._pool.get_connection()
+            try:
+                await connection.send_packed_command(packed)
+                for _ in range(count):
+                    try:  # no timeout per reply: the whole exchange has one deadline
+                        replies.append(await connection.read_response(timeout=math.inf))
+                    except ResponseError as exc:
+                        replies.append(exc)
+                return replies
+            except (RedisConnectionError, RedisTimeoutError, OSError):
+                await connection.disconnect()
+                if attempt or replies:  # a second failure, or some were applied: report it
+                    raise
+            except BaseException:  # cancelled mid-reply: the connection cannot be reused
+                await connection.disconnect()
+                raise
+            finally:
+                await self._pool.release(connection)
+        raise AssertionError("unreachable")
+
+
+def pack(commands: Sequence[tuple[Any, ...]]) -> bytes:
+    """Commands as RESP arrays of bulk strings, in one buffer (str as UTF-8, numbers as
+    their decimal text, bytes as they are)."""
+    out = bytearray()
+    for command in commands:
+        out += b"*%d\r\n" % len(command)
+        for arg in command:
+            if isinstance(arg, bytes):
+                data = arg
+            elif isinstance(arg, str):
+                data = arg.encode()
+            elif isinstance(arg, int | float):
+                data = repr(arg).encode()
+            else:
+                raise TypeError(f"cannot send {type(arg).__name__} to Redis")
+            out += b"$%d\r\n%s\r\n" % (len(data), data)
+    return bytes(out)
 
 
 def _fresh(exc: BaseException) -> BaseException:

@@ -205,7 +205,7 @@ class RedisBase:
             name: self._redis.register_script(lua_source(name)) for name in _SCRIPTS}
         # The per-connection calls of a tick share one pipeline (on one Redis: a cluster's
         # keys live on several nodes, and there each call goes on its own).
-        self._batch = Batch(self._redis, CALL_DEADLINE) if self._cluster is None else None
+        self._batch = Batch(self._pool, CALL_DEADLINE) if self._pool is not None else None
         self._on_event: EventHandler | None = None
         self._on_reconnect: ReconnectHandler | None = None
         self._listener: asyncio.Task[None] | None = None

@@ -262,3 +262,22 @@ async def test_a_handshake_split_across_writes_and_a_hello_right_behind_it_work(
     raw = Raw(reader, writer)
     assert (await raw.data())["type"] == "welcome"
     raw.close()
+
+
+async def test_a_late_first_byte_keeps_the_deadline_of_the_accept():
+    """The front door hands a connection to the HTTP protocol at its first bytes; a client
+    that waited before sending them does not get a fresh request deadline for it."""
+    async with running_server(make_settings(request_timeout=1.0)) as server:
+        loop = asyncio.get_running_loop()
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        started = loop.time()
+        await asyncio.sleep(0.6)
+        answer = asyncio.ensure_future(reader.read())
+        for byte in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaa":
+            writer.write(bytes((byte,)))
+            await asyncio.wait([answer], timeout=0.05)
+            if answer.done():
+                break
+        assert answer.done() and (await answer).startswith(b"HTTP/1.1 408")
+        assert 0.9 < loop.time() - started < 1.4
+        writer.close()

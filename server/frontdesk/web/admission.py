@@ -74,7 +74,16 @@ class Admission:
         self._store_ok = store_ok
         self._lanes = {False: Lane(widgets), True: Lane(agents)}
         self._wait = wait
-        self.deadlines = Wheel()  # store_step's
+        self._deadlines: Wheel | None = None
+
+    @property
+    def deadlines(self) -> Wheel:
+        """store_step's deadlines, on the running loop's timer."""
+        loop = asyncio.get_running_loop()
+        wheel = self._deadlines
+        if wheel is None or wheel.loop is not loop:
+            wheel = self._deadlines = Wheel(loop)
+        return wheel
 
     async def enter(self, agent: bool) -> None:
         """Take a place in the line (`agent`'s), or raise Refused."""
@@ -101,7 +110,8 @@ class store_step:  # noqa: N801 - used as `async with store_step(...)`, like a f
     its own: when it comes, the step's task is cancelled, and the cancellation becomes
     StoreUnavailable here (unless the task was also cancelled by someone else)."""
 
-    __slots__ = ("admission", "seconds", "agent", "task", "key", "cancelling", "expired")
+    __slots__ = ("admission", "seconds", "agent", "task", "wheel", "key", "cancelling",
+                 "expired")
 
     def __init__(self, admission: Admission, seconds: float, *, agent: bool | None = None,
                  ) -> None:
@@ -118,7 +128,7 @@ class store_step:  # noqa: N801 - used as `async with store_step(...)`, like a f
         assert task is not None
         self.task = task
         self.cancelling = task.cancelling()
-        wheel = self.admission.deadlines
+        wheel = self.wheel = self.admission.deadlines
         self.key = wheel.add(self, wheel.time() + self.seconds)
 
     def on_due(self) -> None:
@@ -129,7 +139,7 @@ class store_step:  # noqa: N801 - used as `async with store_step(...)`, like a f
     async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         if self.key:
-            self.admission.deadlines.discard(self, self.key)
+            self.wheel.discard(self, self.key)
         if self.agent is not None:
             self.admission.leave(self.agent)
         timed_out = kind is not None and issubclass(kind, TimeoutError)

@@ -115,3 +115,20 @@ async def test_a_pooled_connection_found_dead_is_replaced_once(redis_url: str) -
         assert await store.visitor_disconnected(ACME, "w1", "v1") is True
     finally:
         await store.close()
+
+
+async def test_handshakes_the_view_cannot_answer_share_a_pipeline_too(redis_url: str) -> None:
+    store = await opened(redis_url)
+    try:
+        settings = widget_settings(online_message="hi")
+        await store.put_widget("w1", settings)
+        assert await store.get_widget("w1") == settings  # its account is remembered now
+        batch = store._batch
+        assert batch is not None
+        pipelines = batch.pipelines
+        found = await asyncio.gather(*(store.get_widget("w1") for _ in range(10)),
+                                     store.get_widget("nope"))
+        assert found == [settings] * 10 + [None]
+        assert batch.pipelines - pipelines == 1
+    finally:
+        await store.close()

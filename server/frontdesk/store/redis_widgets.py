@@ -56,7 +56,8 @@ class RedisWidgets(RedisBase):
 
     @_translated
     async def get_widget(self, widget: str) -> WidgetSettings | None:
-        """One round trip when this process has read the widget before (every hello reads it).
+        """One round trip when this process has read the widget before (the handshakes that
+        the view, view.py, cannot answer), shared with the tick's other batched calls.
 
         The settings always come from the account's hash. The account remembered for the
         widget is only a shortcut past the claim: a widget is never moved to another account
@@ -66,15 +67,15 @@ class RedisWidgets(RedisBase):
         owners = self._widget_owners
         known = owners.get(widget)
         if known is not None:
-            raw = await self._redis.hget(keys.AccountKeys(known).widgets, widget)
+            (raw,) = await self._batched([("HGET", keys.AccountKeys(known).widgets, widget)])
             if raw is not None:
                 return _settings_from_json(raw)
             owners.pop(widget, None)
-        owner = await self._redis.get(keys.widget_account(widget))
+        (owner,) = await self._batched([("GET", keys.widget_account(widget))])
         if owner is None:
             return None
         account = _text(owner)
-        raw = await self._redis.hget(keys.AccountKeys(account).widgets, widget)
+        (raw,) = await self._batched([("HGET", keys.AccountKeys(account).widgets, widget)])
         if raw is None:
             return None
         if len(owners) >= MAX_REMEMBERED_OWNERS:

@@ -54,7 +54,10 @@ class DeliveryLimits:
     concurrency: int = 64  # attempts in flight in this process
     per_webhook: int = 4  # attempts in flight for one webhook in this process
     lease: float = 30.0  # a claimed delivery is claimed again after this (its process died)
-    poll: float = 0.25  # how often to look for deliveries due (other processes' events)
+    # How often to look for deliveries due that this process was not told of (other
+    # processes' events, a crashed process's leases): twice a second keeps an idle process's
+    # Redis traffic low (issue 11: at most 10 commands a second); its own retries wake it.
+    poll: float = 0.5
     store_calls: int = 8  # store calls in flight at once: the rest of the pool is the sockets'
 
 

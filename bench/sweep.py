@@ -2,6 +2,7 @@
 
     python bench/sweep.py                               # N = 1,000 / 5,000 / 10,000: ~4 min
     python bench/sweep.py --sizes 1000,2000 --pushes 10  # quicker
+    python bench/sweep.py --replot bench/results/sweep-<time>.json  # redraw a saved sweep
 
 For each N, one `run.py` run of the floor, Frontdesk (in-process) and Node's `ws`
 (interleaved, as always), then one figure: per server, the trigger-to-receipt time of the
@@ -87,7 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pushes", type=int, default=15)
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--only", default=",".join(SERVERS))
+    p.add_argument("--replot", metavar="JSON", help="only draw the plot of an earlier sweep's results")
     a = p.parse_args(argv)
+    if a.replot:
+        saved = json.loads(Path(a.replot).read_text())
+        results = {int(n): row for n, row in saved["results"].items()}
+        replotted = Path(a.replot).with_suffix(".png")
+        plot(results, replotted, f"{saved['run_id']}: `python bench/{saved['command']}`")
+        shutil.copyfile(replotted, PLOT)
+        print(f"plot: {PLOT.relative_to(BENCH.parent)} (and {replotted.name})")
+        return 0
     opts = run.parse_args(["--pushes", str(a.pushes), "--rounds", str(a.rounds), "--no-burst",
                            "--settle", "1", "--only", a.only])
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

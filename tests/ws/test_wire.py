@@ -119,6 +119,8 @@ async def test_bad_handshakes_get_http_errors(server, site, kind, status):
                                       method="POST" if kind == "method" else "GET")
         raw.close()
     assert head.startswith(f"HTTP/1.1 {status} ".encode()), head
+    if kind == "version":  # RFC 6455 4.2.2: the answer names the version the server speaks
+        assert b"\r\nSec-WebSocket-Version: 13\r\n" in head, head
 
 
 async def test_unmasked_frame_closes_1002(server, site):

@@ -132,6 +132,8 @@ def http_error(status: int, message: str = "") -> bytes:
     """A refused handshake: the status, a short text body, and the end of the connection."""
     body = f"Failed to open a WebSocket connection: {message}.\n".encode() if message else b""
     allow = b"Allow: GET\r\n" if status == 405 else b""
+    if status == 400:  # RFC 6455 4.2.2: name the version we speak (it may be the problem)
+        allow += b"Sec-WebSocket-Version: 13\r\n"
     return (b"HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Length: %d\r\n"
             b"Content-Type: text/plain; charset=utf-8\r\n%s\r\n%s"
             % (status, REASONS.get(status, "Error").encode(), len(body), allow, body))

@@ -52,13 +52,7 @@ class FrontDoor(asyncio.Protocol):
         config = self.config
         waiting = self.waiting = waiting_of(self.server_state, asyncio.get_event_loop(),
                                             getattr(config, "request_timeout", 10.0))
-        if (len(waiting.open) >= getattr(config, "max_http_connections", 4096)
-                and not waiting.make_room()):
-            held = waiting.full_log.allow(waiting.loop.time())
-            if held is not None:
-                log.info("refused an HTTP connection: %d are open, none waiting long enough "
-                         "to be closed instead (%d more since the last such line)",
-                         len(waiting.open), held)
+        if not waiting.has_room(getattr(config, "max_http_connections", 4096)):
             self._finish(FULL)
             return
         self.server_state.connections.add(self)

@@ -71,6 +71,18 @@ class Waiting:
             del self.since[connection]
             connection._timed_out()
 
+    def has_room(self, limit: int) -> bool:
+        """Whether one more connection may open: under `limit`, or room made by closing one
+        that waited long enough. A refusal is logged (throttled)."""
+        if len(self.open) < limit or self.make_room():
+            return True
+        held = self.full_log.allow(self.loop.time())
+        if held is not None:
+            log.info("refused an HTTP connection: %d are open, none waiting long enough "
+                     "to be closed instead (%d more since the last such line)",
+                     len(self.open), held)
+        return False
+
     def make_room(self) -> bool:
         """Close the connection that has waited longest for its request, if long enough."""
         oldest = next(iter(self.since.items()), None)
@@ -97,12 +109,7 @@ class RequestDeadline:
         self._done = False  # answered 408 or 503: what the client still sends is ignored
         waiting = self._waiting = waiting_of(self.server_state, self.loop,
                                              self._limit("request_timeout", 10.0))
-        if len(waiting.open) >= self._limit("max_http_connections", 4096) and not waiting.make_room():
-            held = waiting.full_log.allow(self.loop.time())
-            if held is not None:
-                log.info("refused an HTTP connection: %d are open, none waiting long enough "
-                         "to be closed instead (%d more since the last such line)",
-                         len(waiting.open), held)
+        if not waiting.has_room(self._limit("max_http_connections", 4096)):
             self._finish(FULL)
             return
         waiting.open.add(self)

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import os
 import struct
+from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.support.server import make_settings, running_server
+from tests.support.server import RunningServer, make_settings, running_server
 
 KEY = base64.b64encode(b"0123456789abcdef").decode()
 
@@ -82,6 +84,15 @@ class Raw:
 
     def close(self) -> None:
         self.writer.close()
+
+
+@contextlib.asynccontextmanager
+async def serving_site(**settings: object) -> AsyncIterator[RunningServer]:
+    """A server with these settings, holding the widget `site` of account `acme`."""
+    async with running_server(make_settings(**settings)) as server:
+        async with server.api() as api:
+            await api.put("/api/v1/widgets/site", json={"account": "acme"})
+        yield server
 
 
 @pytest.fixture
@@ -192,9 +203,7 @@ async def test_text_that_is_not_utf8_across_fragments_closes_1007(server, site):
 
 
 async def test_oversized_frame_and_message_close_1009_before_the_payload():
-    async with running_server(make_settings(max_frame=1024)) as server:
-        async with server.api() as api:
-            await api.put("/api/v1/widgets/site", json={"account": "acme"})
+    async with serving_site(max_frame=1024) as server:
         raw, _ = await Raw.connect(server.port)
         await raw.hello()
         raw.send(masked(1, b"", length=10_000_000)[:14])  # only the header: 10 MB announced

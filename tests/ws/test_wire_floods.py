@@ -12,8 +12,7 @@ import time
 import pytest
 
 from frontdesk.web.protocol import OPEN, FrontdeskWebSocketProtocol
-from tests.support.server import make_settings, running_server
-from tests.ws.test_wire import Raw, masked
+from tests.ws.test_wire import Raw, masked, serving_site
 
 PING = masked(9, b"p" * 125)  # the largest control frame
 
@@ -64,9 +63,7 @@ async def test_pings_and_fragments_count_toward_the_rate_limit(server, site):
 
 async def test_a_message_in_too_many_fragments_closes_1009():
     """Empty fragments under the rate limit cannot grow a message's list without bound."""
-    async with running_server(make_settings(max_frames_per_window=100_000)) as server:
-        async with server.api() as api:
-            await api.put("/api/v1/widgets/site", json={"account": "acme"})
+    async with serving_site(max_frames_per_window=100_000) as server:
         raw, _ = await Raw.connect(server.port)
         await raw.hello()
         started = time.monotonic()
@@ -77,9 +74,7 @@ async def test_a_message_in_too_many_fragments_closes_1009():
 
 
 async def test_a_client_that_does_not_read_gets_one_pong_waiting_not_thousands():
-    async with running_server(make_settings(max_frames_per_window=100_000)) as server:
-        async with server.api() as api:
-            await api.put("/api/v1/widgets/site", json={"account": "acme"})
+    async with serving_site(max_frames_per_window=100_000) as server:
         raw = await non_reader(server.port)
         for _ in range(6):  # 3,000 pings: 381 KB of pongs, far more than the kernel holds
             raw.send(PING * 500)
@@ -95,11 +90,9 @@ async def test_a_client_that_does_not_read_gets_one_pong_waiting_not_thousands()
 
 async def test_a_socket_closed_while_its_client_does_not_read_is_cut_off():
     """Shutdown's 1001 (and any close) waits behind unread bytes only so long."""
-    server_cm = running_server(make_settings(max_frames_per_window=100_000))
+    server_cm = serving_site(max_frames_per_window=100_000)
     server = await server_cm.__aenter__()
     try:
-        async with server.api() as api:
-            await api.put("/api/v1/widgets/site", json={"account": "acme"})
         raw = await non_reader(server.port)
         for _ in range(16):  # 272 KB of app-level pongs: more than the kernel and the client hold
             raw.send(masked(1, b'{"type":"ping"}') * 1000)
